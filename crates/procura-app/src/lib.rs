@@ -1,0 +1,179 @@
+//! procura-app: the one façade that the CLI (and later the web server) call. One method per
+//! user-visible operation; each knows its [`Actor`], takes plain data and returns plain data,
+//! and runs its metadata writes in one transaction.
+//!
+//! **API Boundary:** no clap, axum, sqlx or DataFusion type appears in a signature here.
+//! Arrow record batches do (query results): Arrow is the data interchange format, not the
+//! engine.
+//!
+//! **Architecture Invariant:** nothing outside this crate reads dataset files or the store;
+//! person-level data leaves Procura only through methods of [`App`], which is where audit and
+//! access control will hook in.
+
+pub mod datasets;
+mod error;
+pub mod query;
+pub mod workspace;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use procura_store::Store;
+
+pub use error::{Error, Result};
+pub use procura_ingest::{Mapping, Progress, QualityReport, SheetSelection, quality};
+pub use procura_models::arrow;
+pub use workspace::Workspace;
+
+/// Who performs an operation. Every operation takes one, so audit can record it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    name: String,
+}
+
+impl Actor {
+    /// An actor by user name.
+    pub fn new(name: &str) -> Result<Actor> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+            return Err(Error::Invalid(format!("invalid user name `{name}`")));
+        }
+        Ok(Actor {
+            name: name.to_owned(),
+        })
+    }
+
+    /// The user name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// The source of "now". Tests inject a fixed clock.
+pub trait Clock: Send + Sync {
+    /// The current time.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// How to open a workspace.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The workspace directory.
+    pub workspace: PathBuf,
+    /// A metadata-store URL overriding the workspace setting (`PROCURA_DATABASE_URL`).
+    pub database_url: Option<String>,
+}
+
+/// An open workspace: its files, its metadata store and its clock.
+pub struct App {
+    workspace: Workspace,
+    store: Store,
+    clock: Arc<dyn Clock>,
+}
+
+/// What `init` did.
+#[derive(Debug, Clone)]
+pub struct InitReport {
+    /// The workspace directory.
+    pub root: PathBuf,
+    /// `sqlite` or `postgres`.
+    pub backend: &'static str,
+}
+
+impl App {
+    /// Creates a workspace (idempotent) and its metadata store.
+    pub async fn init(config: &Config) -> Result<InitReport> {
+        Workspace::create(&config.workspace)?;
+        let app = App::open(config).await?;
+        let backend = app.backend_name();
+        app.store.close().await;
+        Ok(InitReport {
+            root: config.workspace.clone(),
+            backend,
+        })
+    }
+
+    /// Opens a workspace with the system clock.
+    pub async fn open(config: &Config) -> Result<App> {
+        App::open_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// Opens a workspace with a given clock, and recovers from an earlier crash.
+    pub async fn open_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<App> {
+        let workspace = Workspace::open(&config.workspace)?;
+        let settings = workspace.settings()?;
+        let url = config.database_url.clone().or(settings.database_url);
+        let store = match url {
+            Some(url) => Store::open(&url).await?,
+            None => Store::open_sqlite(&workspace.catalog_path()).await?,
+        };
+        let mut connection = store
+            .pool()
+            .acquire()
+            .await
+            .map_err(procura_store::Error::from)?;
+        let live = procura_store::catalog::live_paths(&mut connection).await?;
+        drop(connection);
+        for removed in workspace.recover(&live)? {
+            tracing::warn!(path = %removed.display(), "removed a stray file left by an interrupted operation");
+        }
+        Ok(App {
+            workspace,
+            store,
+            clock,
+        })
+    }
+
+    /// The workspace.
+    pub fn workspace(&self) -> &Workspace {
+        &self.workspace
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.store.backend() {
+            procura_store::Backend::Sqlite => "sqlite",
+            procura_store::Backend::Postgres => "postgres",
+        }
+    }
+
+    /// Closes the store (flushing SQLite's WAL).
+    pub async fn close(self) {
+        self.store.close().await;
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    fn now_text(&self) -> String {
+        self.now().to_rfc3339_opts(SecondsFormat::Millis, true)
+    }
+}
+
+/// Finds the workspace for a command: the given directory, or the nearest parent of the
+/// current directory that holds a `procura.toml`.
+pub fn locate_workspace(explicit: Option<&Path>) -> Result<PathBuf> {
+    if let Some(path) = explicit {
+        return Ok(path.to_owned());
+    }
+    let current = std::env::current_dir().map_err(Error::io("cannot read", "."))?;
+    Workspace::discover(&current).ok_or_else(|| Error::Workspace {
+        message: format!(
+            "no Procura workspace here or above {}; run `procura init DIR` and pass --workspace DIR (or set PROCURA_WORKSPACE)",
+            current.display()
+        ),
+        path: current,
+    })
+}

@@ -1,0 +1,31 @@
+//! Ad-hoc SQL over the newest version of every dataset.
+
+use procura_models::{Engine, TableSource};
+use procura_store::catalog;
+
+use crate::arrow::record_batch::RecordBatch;
+use crate::error::Result;
+use crate::{Actor, App};
+
+impl App {
+    /// Runs one SQL statement; every live dataset is a table named after it.
+    pub async fn sql(&self, actor: &Actor, sql: &str) -> Result<Vec<RecordBatch>> {
+        let _ = actor;
+        let engine = self.engine().await?;
+        Ok(engine.sql(sql).await?)
+    }
+
+    /// A query engine with every live dataset's newest version registered.
+    pub(crate) async fn engine(&self) -> Result<Engine> {
+        let mut connection = self.connection().await?;
+        let tables: Vec<TableSource> = catalog::list(&mut connection)
+            .await?
+            .into_iter()
+            .map(|summary| TableSource {
+                name: summary.name,
+                path: self.workspace.resolve(&summary.latest.path),
+            })
+            .collect();
+        Ok(Engine::new(&tables).await?)
+    }
+}

@@ -1,0 +1,113 @@
+//! `procura`: the command line. It parses arguments, builds the [`App`], calls one operation,
+//! prints the result, and maps errors to exit codes. No logic lives here that the web server
+//! would need too.
+//!
+//! **Architecture Invariant:** this is the only crate that reads argv or environment variables
+//! and picks exit codes.
+
+// The CLI's job is to print; the workspace lint against printing exists for the libraries.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+/// `println!` that ends the process quietly when stdout is a closed pipe (`procura … | head`).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(error) = writeln!(std::io::stdout(), $($arg)*) {
+            crate::output::stdout_failed(error);
+        }
+    }};
+}
+
+/// `print!` with the same handling as [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(error) = write!(std::io::stdout(), $($arg)*) {
+            crate::output::stdout_failed(error);
+        }
+    }};
+}
+
+mod commands;
+mod output;
+mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Procura 大数据法律监督平台 — data in, supervision models, clues out.
+#[derive(Debug, Parser)]
+#[command(name = "procura", version, about, long_about = None)]
+struct Cli {
+    /// 工作区目录 / workspace directory (default: the nearest parent holding procura.toml)
+    #[arg(long, global = true, env = "PROCURA_WORKSPACE")]
+    workspace: Option<PathBuf>,
+    /// 元数据库 / metadata store URL (postgres://…); default: SQLite in the workspace
+    #[arg(
+        long,
+        global = true,
+        env = "PROCURA_DATABASE_URL",
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
+    /// 操作人 / acting user name (default: $USER)
+    #[arg(long, global = true, env = "PROCURA_USER")]
+    user: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// 创建工作区 / create a workspace
+    Init {
+        /// Directory (created if missing; default: current directory)
+        dir: Option<PathBuf>,
+    },
+    /// 导入数据文件为数据集新版本 / ingest a file, folder or zip into a new dataset version
+    Ingest(commands::IngestArgs),
+    /// 数据集目录 / the dataset catalog
+    #[command(subcommand)]
+    Datasets(commands::DatasetsCommand),
+    /// 即席SQL查询 / ad-hoc SQL over the newest version of every dataset
+    Sql(commands::SqlArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PROCURA_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("错误 error: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("错误 error: {error:#}");
+            ExitCode::from(exit_code(&error))
+        }
+    }
+}
+
+/// 1: failure of the operation; 3: the user's input data is unusable; 4: not found.
+fn exit_code(error: &anyhow::Error) -> u8 {
+    match error.downcast_ref::<procura_app::Error>() {
+        Some(procura_app::Error::Ingest(_)) | Some(procura_app::Error::Invalid(_)) => 3,
+        Some(procura_app::Error::NotFound(_)) => 4,
+        _ => 1,
+    }
+}

@@ -1,0 +1,737 @@
+//! Field types: what a dataset column holds, how a Chinese header is recognised as one, and
+//! how one raw cell becomes a normalised value.
+//!
+//! The header dictionary is the knowledge of how agencies label their columns (`身份证号`,
+//! `公民身份号码`, `证件号码` …). It proposes a standard column name (`person_id`) and a type;
+//! `procura ingest --suggest` prints the proposal so that a data administrator can correct it.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::amount::{self, Amount, AmountUnit};
+use crate::date::{self, ExcelDateSystem};
+use crate::name;
+use crate::org_id;
+use crate::person_id::{self, PersonId};
+use crate::phone;
+use crate::plate;
+use crate::region;
+use crate::text;
+
+/// What a column holds. A closed set: every type has a normaliser and an Arrow storage type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    /// 公民身份号码 and the permits that share its layout.
+    PersonId,
+    /// 统一社会信用代码 / 组织机构代码 / 工商注册号.
+    OrgId,
+    /// A person's name.
+    Name,
+    /// An organisation's name.
+    OrgName,
+    /// 性别: normalised to `男` / `女`.
+    Gender,
+    /// A calendar date.
+    Date,
+    /// A date with a time of day.
+    DateTime,
+    /// A month, stored as its first day.
+    Month,
+    /// Money in yuan, exact to 1 分.
+    Amount,
+    /// Any other number (blood alcohol, counts, days).
+    Number,
+    /// 号牌号码.
+    Plate,
+    /// Mobile or landline phone number.
+    Phone,
+    /// 行政区划代码 (six digits).
+    RegionCode,
+    /// 案号 / 文号: brackets and widths canonicalised.
+    CaseNumber,
+    /// Anything else, kept as text.
+    Text,
+}
+
+impl FieldType {
+    /// Every type, in documentation order.
+    pub const ALL: [FieldType; 15] = [
+        FieldType::PersonId,
+        FieldType::OrgId,
+        FieldType::Name,
+        FieldType::OrgName,
+        FieldType::Gender,
+        FieldType::Date,
+        FieldType::DateTime,
+        FieldType::Month,
+        FieldType::Amount,
+        FieldType::Number,
+        FieldType::Plate,
+        FieldType::Phone,
+        FieldType::RegionCode,
+        FieldType::CaseNumber,
+        FieldType::Text,
+    ];
+
+    /// The snake_case code used in mapping files and the catalog.
+    pub fn code(self) -> &'static str {
+        match self {
+            FieldType::PersonId => "person_id",
+            FieldType::OrgId => "org_id",
+            FieldType::Name => "name",
+            FieldType::OrgName => "org_name",
+            FieldType::Gender => "gender",
+            FieldType::Date => "date",
+            FieldType::DateTime => "datetime",
+            FieldType::Month => "month",
+            FieldType::Amount => "amount",
+            FieldType::Number => "number",
+            FieldType::Plate => "plate",
+            FieldType::Phone => "phone",
+            FieldType::RegionCode => "region_code",
+            FieldType::CaseNumber => "case_number",
+            FieldType::Text => "text",
+        }
+    }
+
+    /// The Chinese label.
+    pub fn zh(self) -> &'static str {
+        match self {
+            FieldType::PersonId => "身份证号",
+            FieldType::OrgId => "统一社会信用代码",
+            FieldType::Name => "姓名",
+            FieldType::OrgName => "单位名称",
+            FieldType::Gender => "性别",
+            FieldType::Date => "日期",
+            FieldType::DateTime => "日期时间",
+            FieldType::Month => "年月",
+            FieldType::Amount => "金额",
+            FieldType::Number => "数值",
+            FieldType::Plate => "号牌号码",
+            FieldType::Phone => "电话",
+            FieldType::RegionCode => "行政区划代码",
+            FieldType::CaseNumber => "案号/文号",
+            FieldType::Text => "文本",
+        }
+    }
+
+    /// True for the types whose raw text is kept beside the normalised value (identifiers,
+    /// dates and amounts: what evidence may need to quote exactly).
+    pub fn keeps_raw(self) -> bool {
+        !matches!(self, FieldType::Text)
+    }
+
+    /// True for the identifier types that duplicate-key counting looks at.
+    pub fn is_key(self) -> bool {
+        matches!(
+            self,
+            FieldType::PersonId | FieldType::OrgId | FieldType::CaseNumber | FieldType::Plate
+        )
+    }
+}
+
+impl fmt::Display for FieldType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// An unknown field type code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown field type `{0}` (expected one of: person_id, org_id, name, org_name, gender, date, datetime, month, amount, number, plate, phone, region_code, case_number, text)"
+)]
+pub struct UnknownFieldType(pub String);
+
+impl FromStr for FieldType {
+    type Err = UnknownFieldType;
+
+    fn from_str(s: &str) -> Result<FieldType, UnknownFieldType> {
+        FieldType::ALL
+            .into_iter()
+            .find(|field_type| field_type.code() == s)
+            .ok_or_else(|| UnknownFieldType(s.to_owned()))
+    }
+}
+
+/// What the dictionary proposes for one header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderMatch {
+    /// The proposed column name: a standard English name, or the cleaned header itself.
+    pub name: String,
+    /// The proposed type.
+    pub field_type: FieldType,
+    /// For amount columns, a unit stated in the header (`金额(万元)`).
+    pub unit: Option<AmountUnit>,
+    /// False when nothing in the dictionary matched and the column is kept as text.
+    pub recognised: bool,
+}
+
+/// Exact headers (after clean-up) with a standard name and type.
+const EXACT: &[(&str, &str, FieldType)] = &[
+    ("身份证号", "person_id", FieldType::PersonId),
+    ("身份证号码", "person_id", FieldType::PersonId),
+    ("公民身份号码", "person_id", FieldType::PersonId),
+    ("公民身份证号码", "person_id", FieldType::PersonId),
+    ("居民身份证号", "person_id", FieldType::PersonId),
+    ("居民身份证号码", "person_id", FieldType::PersonId),
+    ("证件号码", "person_id", FieldType::PersonId),
+    ("证件号", "person_id", FieldType::PersonId),
+    ("身份号码", "person_id", FieldType::PersonId),
+    ("社会保障号码", "person_id", FieldType::PersonId),
+    ("社会保障号", "person_id", FieldType::PersonId),
+    ("统一社会信用代码", "org_id", FieldType::OrgId),
+    ("社会信用代码", "org_id", FieldType::OrgId),
+    ("信用代码", "org_id", FieldType::OrgId),
+    ("组织机构代码", "org_id", FieldType::OrgId),
+    ("统一代码", "org_id", FieldType::OrgId),
+    ("姓名", "name", FieldType::Name),
+    ("名字", "name", FieldType::Name),
+    ("被告人", "name", FieldType::Name),
+    ("犯罪嫌疑人", "name", FieldType::Name),
+    ("嫌疑人", "name", FieldType::Name),
+    ("当事人", "name", FieldType::Name),
+    ("驾驶人", "name", FieldType::Name),
+    ("被处罚人", "name", FieldType::Name),
+    ("违法行为人", "name", FieldType::Name),
+    ("违法人", "name", FieldType::Name),
+    ("罪犯", "name", FieldType::Name),
+    ("被执行人", "name", FieldType::Name),
+    ("领取人", "name", FieldType::Name),
+    ("矫正对象", "name", FieldType::Name),
+    ("单位名称", "org_name", FieldType::OrgName),
+    ("企业名称", "org_name", FieldType::OrgName),
+    ("公司名称", "org_name", FieldType::OrgName),
+    ("机构名称", "org_name", FieldType::OrgName),
+    ("纳税人名称", "org_name", FieldType::OrgName),
+    ("被处罚单位", "org_name", FieldType::OrgName),
+    ("市场主体名称", "org_name", FieldType::OrgName),
+    ("性别", "gender", FieldType::Gender),
+    ("出生日期", "birth_date", FieldType::Date),
+    ("出生年月日", "birth_date", FieldType::Date),
+    ("生日", "birth_date", FieldType::Date),
+    ("死亡日期", "death_date", FieldType::Date),
+    ("死亡时间", "death_date", FieldType::Date),
+    ("注销日期", "deregistration_date", FieldType::Date),
+    ("户籍注销日期", "deregistration_date", FieldType::Date),
+    ("火化日期", "cremation_date", FieldType::Date),
+    ("判决日期", "judgment_date", FieldType::Date),
+    ("裁判日期", "judgment_date", FieldType::Date),
+    ("生效日期", "effective_date", FieldType::Date),
+    ("判决生效日期", "effective_date", FieldType::Date),
+    ("刑事判决生效日期", "effective_date", FieldType::Date),
+    ("裁判生效日期", "effective_date", FieldType::Date),
+    ("立案日期", "filing_date", FieldType::Date),
+    ("立案时间", "filing_date", FieldType::Date),
+    ("受理日期", "accept_date", FieldType::Date),
+    ("结案日期", "closing_date", FieldType::Date),
+    ("处罚日期", "penalty_date", FieldType::Date),
+    ("处罚决定日期", "penalty_date", FieldType::Date),
+    ("决定日期", "decision_date", FieldType::Date),
+    ("违法日期", "violation_date", FieldType::Date),
+    ("违法时间", "violation_time", FieldType::DateTime),
+    ("违法行为日期", "violation_date", FieldType::Date),
+    ("案发日期", "incident_date", FieldType::Date),
+    ("发案日期", "incident_date", FieldType::Date),
+    ("案发时间", "incident_time", FieldType::DateTime),
+    ("入所日期", "custody_start", FieldType::Date),
+    ("收监日期", "custody_start", FieldType::Date),
+    ("入监日期", "custody_start", FieldType::Date),
+    ("羁押日期", "custody_start", FieldType::Date),
+    ("出所日期", "custody_end", FieldType::Date),
+    ("释放日期", "custody_end", FieldType::Date),
+    ("刑满释放日期", "custody_end", FieldType::Date),
+    ("出监日期", "custody_end", FieldType::Date),
+    ("刑期起始日期", "sentence_start", FieldType::Date),
+    ("刑期开始日期", "sentence_start", FieldType::Date),
+    ("刑期截止日期", "sentence_end", FieldType::Date),
+    ("刑期结束日期", "sentence_end", FieldType::Date),
+    ("报到日期", "report_date", FieldType::Date),
+    ("入矫日期", "report_date", FieldType::Date),
+    ("入矫报到日期", "report_date", FieldType::Date),
+    ("入矫报到时间", "report_date", FieldType::Date),
+    ("矫正开始日期", "correction_start", FieldType::Date),
+    ("矫正起始日期", "correction_start", FieldType::Date),
+    ("矫正结束日期", "correction_end", FieldType::Date),
+    ("矫正终止日期", "correction_end", FieldType::Date),
+    ("矫正期满日期", "correction_end", FieldType::Date),
+    ("请假开始日期", "leave_start", FieldType::Date),
+    ("请假结束日期", "leave_end", FieldType::Date),
+    ("离开日期", "leave_start", FieldType::Date),
+    ("返回日期", "leave_end", FieldType::Date),
+    ("入住日期", "checkin_date", FieldType::Date),
+    ("入住时间", "checkin_time", FieldType::DateTime),
+    ("离店日期", "checkout_date", FieldType::Date),
+    ("出行日期", "travel_date", FieldType::Date),
+    ("乘车日期", "travel_date", FieldType::Date),
+    ("吊销日期", "revocation_date", FieldType::Date),
+    ("状态日期", "status_date", FieldType::Date),
+    ("状态变更日期", "status_date", FieldType::Date),
+    ("起诉日期", "prosecution_date", FieldType::Date),
+    ("移送起诉日期", "prosecution_date", FieldType::Date),
+    ("逮捕日期", "arrest_date", FieldType::Date),
+    ("拘留日期", "detention_date", FieldType::Date),
+    ("移送日期", "transfer_date", FieldType::Date),
+    ("执行立案日期", "execution_filing_date", FieldType::Date),
+    ("缴纳日期", "payment_date", FieldType::Date),
+    ("发放日期", "pay_date", FieldType::Date),
+    ("登记日期", "registration_date", FieldType::Date),
+    ("成立日期", "establishment_date", FieldType::Date),
+    ("起诉时间", "prosecution_date", FieldType::Date),
+    ("发放年月", "pay_month", FieldType::Month),
+    ("发放月份", "pay_month", FieldType::Month),
+    ("待遇年月", "pay_month", FieldType::Month),
+    ("待遇发放年月", "pay_month", FieldType::Month),
+    ("费款所属期", "period_month", FieldType::Month),
+    ("所属期", "period_month", FieldType::Month),
+    ("所属年月", "period_month", FieldType::Month),
+    ("年月", "month", FieldType::Month),
+    ("月份", "month", FieldType::Month),
+    ("补贴年月", "pay_month", FieldType::Month),
+    ("救助年月", "pay_month", FieldType::Month),
+    ("金额", "amount", FieldType::Amount),
+    ("发放金额", "amount", FieldType::Amount),
+    ("发放额", "amount", FieldType::Amount),
+    ("待遇金额", "amount", FieldType::Amount),
+    ("养老金金额", "amount", FieldType::Amount),
+    ("救助金额", "amount", FieldType::Amount),
+    ("罚款金额", "fine_amount", FieldType::Amount),
+    ("罚款数额", "fine_amount", FieldType::Amount),
+    ("罚款", "fine_amount", FieldType::Amount),
+    ("罚金", "criminal_fine", FieldType::Amount),
+    ("罚金数额", "criminal_fine", FieldType::Amount),
+    ("罚金金额", "criminal_fine", FieldType::Amount),
+    ("补贴金额", "subsidy_amount", FieldType::Amount),
+    ("补助金额", "subsidy_amount", FieldType::Amount),
+    ("借款金额", "loan_amount", FieldType::Amount),
+    ("标的额", "claim_amount", FieldType::Amount),
+    ("诉讼标的额", "claim_amount", FieldType::Amount),
+    ("涉案金额", "involved_amount", FieldType::Amount),
+    ("执行到位金额", "executed_amount", FieldType::Amount),
+    ("已缴金额", "paid_amount", FieldType::Amount),
+    ("未履行金额", "unpaid_amount", FieldType::Amount),
+    ("血液酒精含量", "bac", FieldType::Number),
+    ("酒精含量", "bac", FieldType::Number),
+    ("血醇浓度", "bac", FieldType::Number),
+    ("血液酒精浓度", "bac", FieldType::Number),
+    ("数量", "quantity", FieldType::Number),
+    ("天数", "days", FieldType::Number),
+    ("次数", "count", FieldType::Number),
+    ("车牌号", "plate", FieldType::Plate),
+    ("车牌号码", "plate", FieldType::Plate),
+    ("号牌号码", "plate", FieldType::Plate),
+    ("号牌", "plate", FieldType::Plate),
+    ("车牌", "plate", FieldType::Plate),
+    ("机动车号牌", "plate", FieldType::Plate),
+    ("电话", "phone", FieldType::Phone),
+    ("手机", "phone", FieldType::Phone),
+    ("手机号", "phone", FieldType::Phone),
+    ("手机号码", "phone", FieldType::Phone),
+    ("联系电话", "phone", FieldType::Phone),
+    ("联系方式", "phone", FieldType::Phone),
+    ("电话号码", "phone", FieldType::Phone),
+    ("行政区划代码", "region_code", FieldType::RegionCode),
+    ("区划代码", "region_code", FieldType::RegionCode),
+    ("地区代码", "region_code", FieldType::RegionCode),
+    ("案号", "case_no", FieldType::CaseNumber),
+    ("案件编号", "case_no", FieldType::CaseNumber),
+    ("案件号", "case_no", FieldType::CaseNumber),
+    ("执行案号", "execution_case_no", FieldType::CaseNumber),
+    ("原审案号", "original_case_no", FieldType::CaseNumber),
+    ("刑事案号", "criminal_case_no", FieldType::CaseNumber),
+    ("文号", "document_no", FieldType::CaseNumber),
+    ("决定书文号", "document_no", FieldType::CaseNumber),
+    ("处罚决定书文号", "document_no", FieldType::CaseNumber),
+    ("文书编号", "document_no", FieldType::CaseNumber),
+    ("罪名", "charge", FieldType::Text),
+    ("案由", "cause", FieldType::Text),
+    ("刑种", "sentence_type", FieldType::Text),
+    ("刑罚", "sentence", FieldType::Text),
+    ("判处刑罚", "sentence", FieldType::Text),
+    ("处罚种类", "penalty_type", FieldType::Text),
+    ("处罚结果", "penalty_type", FieldType::Text),
+    ("处罚决定", "penalty_type", FieldType::Text),
+    ("违法行为", "violation", FieldType::Text),
+    ("状态", "status", FieldType::Text),
+    ("驾驶证状态", "licence_status", FieldType::Text),
+    ("案件状态", "case_status", FieldType::Text),
+    ("地址", "address", FieldType::Text),
+    ("住址", "address", FieldType::Text),
+    ("户籍地址", "address", FieldType::Text),
+    ("户籍地", "address", FieldType::Text),
+    ("居住地址", "address", FieldType::Text),
+    ("办案单位", "handling_unit", FieldType::Text),
+    ("执行地", "execution_place", FieldType::Text),
+    ("地点", "place", FieldType::Text),
+    ("所在地", "place", FieldType::Text),
+    ("民族", "ethnicity", FieldType::Text),
+    ("备注", "note", FieldType::Text),
+];
+
+/// Cleans a header for matching and for use as a column name: NFKC, invisible characters
+/// removed, a trailing unit in brackets removed (`金额(万元)` → `金额`), `*` required-markers
+/// dropped.
+pub fn clean_header(header: &str) -> String {
+    let normalized: String = header.nfkc().filter(|c| !text::is_invisible(*c)).collect();
+    let mut cleaned = normalized.trim_matches(['*', '※', ':']).to_owned();
+    for (open, close) in [('(', ')'), ('[', ']'), ('【', '】'), ('〔', '〕')] {
+        if cleaned.ends_with(close)
+            && let Some(start) = cleaned.rfind(open)
+            && start > 0
+        {
+            cleaned.truncate(start);
+        }
+    }
+    cleaned
+}
+
+/// Proposes a name and type for a header.
+pub fn recognise_header(header: &str) -> HeaderMatch {
+    let cleaned = clean_header(header);
+    let unit = amount::unit_from_header(header);
+    let found = |name: &str, field_type: FieldType| HeaderMatch {
+        name: name.to_owned(),
+        field_type,
+        unit,
+        recognised: true,
+    };
+    if let Some((_, name, field_type)) = EXACT.iter().find(|(zh, _, _)| *zh == cleaned) {
+        return found(name, *field_type);
+    }
+    // Prefixed forms keep their own header as the name but get the type: `户主身份证号`,
+    // `被告人姓名`, `审批日期`, `补发金额`.
+    let keep = |field_type: FieldType| HeaderMatch {
+        name: cleaned.clone(),
+        field_type,
+        unit,
+        recognised: true,
+    };
+    let ends = |suffixes: &[&str]| suffixes.iter().any(|s| cleaned.ends_with(s));
+    let contains = |parts: &[&str]| parts.iter().any(|s| cleaned.contains(s));
+    if contains(&["身份证", "身份号码", "公民身份"]) || ends(&["证件号码", "证件号"])
+    {
+        return keep(FieldType::PersonId);
+    }
+    if contains(&["信用代码", "组织机构代码"]) {
+        return keep(FieldType::OrgId);
+    }
+    if ends(&["姓名"]) {
+        return keep(FieldType::Name);
+    }
+    if ends(&["单位名称", "企业名称", "公司名称", "机构名称"]) {
+        return keep(FieldType::OrgName);
+    }
+    if ends(&["年月", "月份"]) {
+        return keep(FieldType::Month);
+    }
+    if ends(&["日期", "日"]) {
+        return keep(FieldType::Date);
+    }
+    if ends(&["时间"]) {
+        return keep(FieldType::DateTime);
+    }
+    if unit.is_some() || contains(&["金额", "罚款", "罚金", "数额", "款额"]) || ends(&["额"])
+    {
+        return keep(FieldType::Amount);
+    }
+    if ends(&["车牌号", "号牌号码", "车牌号码"]) {
+        return keep(FieldType::Plate);
+    }
+    if ends(&["电话", "手机号", "手机号码", "手机"]) {
+        return keep(FieldType::Phone);
+    }
+    if ends(&["案号", "文号"]) {
+        return keep(FieldType::CaseNumber);
+    }
+    HeaderMatch {
+        name: cleaned,
+        field_type: FieldType::Text,
+        unit,
+        recognised: false,
+    }
+}
+
+/// What a normaliser needs besides the cell text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NormalizeContext {
+    /// Bounds birth dates in ID numbers.
+    pub today: NaiveDate,
+    /// For amount columns: the unit from the header or the mapping.
+    pub unit: AmountUnit,
+    /// For Excel serial numbers written as text.
+    pub excel_dates: ExcelDateSystem,
+}
+
+/// One normalised cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Canonical text (IDs, names, codes, plates, phones, gender, text).
+    Text(String),
+    /// A date (also a month, as its first day).
+    Date(NaiveDate),
+    /// A date with a time of day.
+    DateTime(NaiveDateTime),
+    /// Money.
+    Amount(Amount),
+    /// A number.
+    Number(f64),
+}
+
+/// A cell that could not be normalised: a stable code, a Chinese label, and a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueIssue {
+    /// Stable snake_case reason, e.g. `bad_check_digit`, `ambiguous`.
+    pub code: &'static str,
+    /// The human-readable reason.
+    pub message: String,
+}
+
+/// A person name, with its simplified form for comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameValue {
+    /// NFKC, no spaces, middle dot unified.
+    pub normalized: String,
+    /// Traditional characters converted to simplified.
+    pub simplified: String,
+}
+
+/// Normalises one non-empty cell of a column of type `field_type`.
+///
+/// Empty cells are the caller's business (they are nulls, not issues). The result for a
+/// person ID is its canonical 18-character form; use [`normalize_person_id`] for the details.
+pub fn normalize(
+    field_type: FieldType,
+    raw: &str,
+    context: &NormalizeContext,
+) -> Result<Value, ValueIssue> {
+    let issue = |code: &'static str, message: String| ValueIssue { code, message };
+    match field_type {
+        FieldType::PersonId => normalize_person_id(raw, context.today)
+            .map(|id| Value::Text(id.into_string()))
+            .map_err(|e| issue(e.code(), e.to_string())),
+        FieldType::OrgId => org_id::parse_org_id(raw)
+            .map(|id| Value::Text(id.into_string()))
+            .map_err(|e| issue(e.code(), e.to_string())),
+        FieldType::Name => name::normalize_name(raw)
+            .map(|n| Value::Text(n.normalized))
+            .map_err(|e| issue(e.code(), e.to_string())),
+        FieldType::OrgName => {
+            let cleaned = normalize_org_name(raw);
+            if cleaned.is_empty() {
+                Err(issue("empty", "empty".into()))
+            } else {
+                Ok(Value::Text(cleaned))
+            }
+        }
+        FieldType::Gender => normalize_gender(raw)
+            .map(|g| Value::Text(g.to_owned()))
+            .ok_or_else(|| issue("unrecognised", format!("not a gender: `{raw}`"))),
+        FieldType::Date => match date::parse_date(raw, context.excel_dates) {
+            Ok(parsed) => Ok(Value::Date(parsed.date)),
+            Err(e) => Err(issue(e.code(), e.to_string())),
+        },
+        FieldType::DateTime => match date::parse_date(raw, context.excel_dates) {
+            Ok(parsed) => Ok(Value::DateTime(
+                parsed.date.and_time(parsed.time.unwrap_or_default()),
+            )),
+            Err(e) => Err(issue(e.code(), e.to_string())),
+        },
+        FieldType::Month => date::parse_month(raw)
+            .map(Value::Date)
+            .map_err(|e| issue(e.code(), e.to_string())),
+        FieldType::Amount => amount::parse_amount(raw, context.unit)
+            .map(Value::Amount)
+            .map_err(|e| issue(e.code(), e.to_string())),
+        FieldType::Number => parse_number(raw)
+            .map(Value::Number)
+            .ok_or_else(|| issue("unrecognised", format!("not a number: `{raw}`"))),
+        FieldType::Plate => plate::parse_plate(raw)
+            .map(|p| Value::Text(p.canonical))
+            .map_err(|e| issue(e.code(), e.to_string())),
+        FieldType::Phone => phone::parse_phone(raw)
+            .map(|p| Value::Text(p.canonical()))
+            .map_err(|e| issue(e.code(), e.to_string())),
+        FieldType::RegionCode => {
+            let code = text::compact(raw);
+            if region::is_known(&code) {
+                Ok(Value::Text(code))
+            } else {
+                Err(issue(
+                    "unknown_region",
+                    format!("`{raw}` is not a GB/T 2260 region code"),
+                ))
+            }
+        }
+        FieldType::CaseNumber => {
+            let canonical = normalize_case_number(raw);
+            if canonical.is_empty() {
+                Err(issue("empty", "empty".into()))
+            } else {
+                Ok(Value::Text(canonical))
+            }
+        }
+        FieldType::Text => Ok(Value::Text(text::trim_invisible(raw).to_owned())),
+    }
+}
+
+/// [`person_id::parse_person_id`], named here so that callers of this module need one import.
+pub fn normalize_person_id(
+    raw: &str,
+    today: NaiveDate,
+) -> Result<PersonId, person_id::PersonIdError> {
+    person_id::parse_person_id(raw, today)
+}
+
+/// `男`/`女` from the spellings agencies use: 男/女, 男性/女性, M/F, male/female, and the
+/// GB/T 2261.1 codes 1 (male) / 2 (female).
+pub fn normalize_gender(raw: &str) -> Option<&'static str> {
+    let cleaned = text::compact(raw).to_lowercase();
+    match cleaned.as_str() {
+        "男" | "男性" | "m" | "male" | "1" | "先生" => Some("男"),
+        "女" | "女性" | "f" | "female" | "2" | "女士" => Some("女"),
+        _ => None,
+    }
+}
+
+/// 案号 / 文号 canonical form: half-width, no spaces, every bracket pair as `(` `)`.
+/// `（2023）浙0602刑初123号` and `(2023)浙0602刑初123号` become the same string.
+pub fn normalize_case_number(raw: &str) -> String {
+    text::compact(raw)
+        .chars()
+        .map(|c| match c {
+            '（' | '〔' | '［' | '【' | '[' | '〖' | '｛' | '{' => '(',
+            '）' | '〕' | '］' | '】' | ']' | '〗' | '｝' | '}' => ')',
+            other => other,
+        })
+        .collect()
+}
+
+/// An organisation name for comparison: NFKC, no spaces, brackets unified.
+pub fn normalize_org_name(raw: &str) -> String {
+    raw.nfkc()
+        .filter(|c| !text::is_invisible(*c))
+        .map(|c| match c {
+            '（' | '[' | '【' => '(',
+            '）' | ']' | '】' => ')',
+            other => other,
+        })
+        .collect()
+}
+
+/// A plain number: full-width digits, thousands separators and a trailing unit word allowed
+/// (`80`, `1,234.5`, `85.3mg/100ml`).
+pub fn parse_number(raw: &str) -> Option<f64> {
+    let compact = text::compact(raw).replace([',', '，'], "");
+    let end = compact
+        .char_indices()
+        .find(|(i, c)| !(c.is_ascii_digit() || *c == '.' || (*i == 0 && (*c == '-' || *c == '+'))))
+        .map_or(compact.len(), |(i, _)| i);
+    let number = &compact[..end];
+    if number.is_empty() || number == "-" || number == "+" {
+        return None;
+    }
+    number.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check_header(header: &str, name: &str, field_type: FieldType) {
+        let found = recognise_header(header);
+        assert_eq!(
+            (found.name.as_str(), found.field_type),
+            (name, field_type),
+            "header {header:?}"
+        );
+    }
+
+    #[test]
+    fn person_id_headers() {
+        for header in [
+            "身份证号",
+            "公民身份号码",
+            "证件号码",
+            "身份证号码",
+            " 身份证号 ",
+            "*身份证号",
+        ] {
+            check_header(header, "person_id", FieldType::PersonId);
+        }
+        check_header("户主身份证号", "户主身份证号", FieldType::PersonId);
+        check_header("身份证号(18位)", "person_id", FieldType::PersonId);
+    }
+
+    #[test]
+    fn name_headers() {
+        for header in ["姓名", "被告人", "犯罪嫌疑人"] {
+            check_header(header, "name", FieldType::Name);
+        }
+        check_header("嫌疑人姓名", "嫌疑人姓名", FieldType::Name);
+    }
+
+    #[test]
+    fn amount_header_with_unit() {
+        let found = recognise_header("金额(万元)");
+        assert_eq!(found.name, "amount");
+        assert_eq!(found.field_type, FieldType::Amount);
+        assert_eq!(found.unit, Some(AmountUnit::Wan));
+        let found = recognise_header("罚款金额（元）");
+        assert_eq!(found.name, "fine_amount");
+        assert_eq!(found.unit, Some(AmountUnit::Yuan));
+    }
+
+    #[test]
+    fn dates_months_and_unknowns() {
+        check_header("死亡日期", "death_date", FieldType::Date);
+        check_header("审批日期", "审批日期", FieldType::Date);
+        check_header("发放年月", "pay_month", FieldType::Month);
+        check_header("统一社会信用代码", "org_id", FieldType::OrgId);
+        check_header("血液酒精含量(mg/100ml)", "bac", FieldType::Number);
+        let unknown = recognise_header("经办人意见");
+        assert!(!unknown.recognised);
+        assert_eq!(unknown.field_type, FieldType::Text);
+    }
+
+    #[test]
+    fn field_type_codes_round_trip() {
+        for field_type in FieldType::ALL {
+            assert_eq!(field_type.code().parse::<FieldType>(), Ok(field_type));
+        }
+        assert!("nonsense".parse::<FieldType>().is_err());
+    }
+
+    #[test]
+    fn case_numbers_unify_brackets() {
+        assert_eq!(
+            normalize_case_number("（2023）浙0602刑初１２３号"),
+            "(2023)浙0602刑初123号"
+        );
+        assert_eq!(
+            normalize_case_number("绍越公（交）决字〔2023〕第 5 号"),
+            "绍越公(交)决字(2023)第5号"
+        );
+    }
+
+    #[test]
+    fn genders() {
+        assert_eq!(normalize_gender(" 男 "), Some("男"));
+        assert_eq!(normalize_gender("F"), Some("女"));
+        assert_eq!(normalize_gender("2"), Some("女"));
+        assert_eq!(normalize_gender("未知"), None);
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_number("85.3mg/100ml"), Some(85.3));
+        assert_eq!(parse_number("１,２３４"), Some(1234.0));
+        assert_eq!(parse_number("-3"), Some(-3.0));
+        assert_eq!(parse_number("abc"), None);
+        assert_eq!(parse_number("-"), None);
+    }
+}

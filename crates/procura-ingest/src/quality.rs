@@ -1,0 +1,194 @@
+//! The data-quality report of one dataset version: what was read, kept and rejected, how
+//! full each column is, which values were invalid and why (with examples that name file, row
+//! and column), and how many rows and keys are duplicated. It is stored with the version.
+
+use std::collections::BTreeMap;
+
+use procura_core::field::FieldType;
+use procura_core::location::Location;
+use serde::{Deserialize, Serialize};
+
+/// How many examples are kept per column and reason.
+pub const EXAMPLES_PER_REASON: usize = 5;
+
+/// The report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QualityReport {
+    /// One entry per file (or sheet) read.
+    pub files: Vec<FileQuality>,
+    /// Data rows read (below the header, blank rows excluded).
+    pub rows_read: u64,
+    /// Rows written to the dataset.
+    pub rows_kept: u64,
+    /// Rows refused (wrong field count, undecodable, summary rows, broken records).
+    pub rows_rejected: u64,
+    /// Blank rows skipped.
+    pub blank_rows: u64,
+    /// Rejection reasons with counts and examples.
+    pub rejected: IssueSummary,
+    /// One entry per dataset column.
+    pub columns: Vec<ColumnQuality>,
+    /// Rows identical in every mapped source cell to an earlier row.
+    pub duplicate_rows: u64,
+    /// Per identifier column: distinct values and repeated occurrences.
+    pub duplicate_keys: Vec<DuplicateKeys>,
+}
+
+impl QualityReport {
+    /// Rows with at least one invalid value.
+    pub fn value_issue_count(&self) -> u64 {
+        self.columns.iter().map(|c| c.invalid).sum()
+    }
+
+    /// True when any row was rejected or any value was invalid.
+    pub fn has_row_faults(&self) -> bool {
+        self.rows_rejected > 0 || self.value_issue_count() > 0
+    }
+}
+
+/// What happened to one file or sheet.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FileQuality {
+    /// The file as named in locations.
+    pub file: String,
+    /// csv, xlsx, xls, json, ndjson, parquet.
+    pub format: String,
+    /// For text files, the encoding used.
+    pub encoding: Option<String>,
+    /// For text files, the delimiter.
+    pub delimiter: Option<String>,
+    /// For workbooks, the sheet.
+    pub sheet: Option<String>,
+    /// Row number of the header (0 when the format carries it).
+    pub header_row: u64,
+    /// Rows above the header that were skipped as titles or notes.
+    pub title_rows: Vec<u64>,
+    /// Data rows read.
+    pub rows_read: u64,
+    /// Rows kept.
+    pub rows_kept: u64,
+    /// Rows rejected.
+    pub rows_rejected: u64,
+    /// Blank rows.
+    pub blank_rows: u64,
+    /// Mapped columns this file does not have (their values are empty for its rows).
+    pub missing_columns: Vec<String>,
+    /// Anything else worth knowing.
+    pub notes: Vec<String>,
+}
+
+/// Quality of one dataset column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnQuality {
+    /// Dataset column name.
+    pub name: String,
+    /// Source header.
+    pub source: String,
+    /// Field type.
+    pub field_type: FieldType,
+    /// For amounts, the column unit.
+    pub unit: Option<String>,
+    /// Cells with a value (valid or not).
+    pub filled: u64,
+    /// Empty cells.
+    pub empty: u64,
+    /// Cells normalised successfully.
+    pub valid: u64,
+    /// Cells whose value could not be normalised (stored as null, raw text kept).
+    pub invalid: u64,
+    /// Invalid cells by reason.
+    pub issues: IssueSummary,
+    /// Valid values with something worth noting (15-digit IDs upgraded, pilot USCC checks).
+    pub notes: BTreeMap<String, u64>,
+}
+
+impl ColumnQuality {
+    /// Share of kept rows with a value in this column.
+    pub fn fill_rate(&self) -> f64 {
+        let total = self.filled + self.empty;
+        if total == 0 {
+            0.0
+        } else {
+            self.filled as f64 / total as f64
+        }
+    }
+}
+
+/// Counts by reason plus a few examples each.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssueSummary {
+    /// Reason code → count.
+    pub counts: BTreeMap<String, u64>,
+    /// Up to [`EXAMPLES_PER_REASON`] examples per reason.
+    pub examples: Vec<Example>,
+}
+
+impl IssueSummary {
+    /// Records one occurrence, keeping the example while there are few.
+    pub fn record(&mut self, code: &str, example: impl FnOnce() -> Example) {
+        let count = self.counts.entry(code.to_owned()).or_insert(0);
+        *count += 1;
+        if *count as usize <= EXAMPLES_PER_REASON {
+            self.examples.push(example());
+        }
+    }
+
+    /// Adds another summary (from a parallel chunk) to this one.
+    pub fn merge(&mut self, other: IssueSummary) {
+        for example in other.examples {
+            let kept = self
+                .examples
+                .iter()
+                .filter(|e| e.code == example.code)
+                .count();
+            if kept < EXAMPLES_PER_REASON {
+                self.examples.push(example);
+            }
+        }
+        for (code, count) in other.counts {
+            *self.counts.entry(code).or_insert(0) += count;
+        }
+    }
+
+    /// Total occurrences.
+    pub fn total(&self) -> u64 {
+        self.counts.values().sum()
+    }
+}
+
+/// One example of a problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Example {
+    /// Where.
+    pub location: Location,
+    /// The reason code.
+    pub code: String,
+    /// The value as found (truncated to 200 characters).
+    pub value: String,
+    /// The explanation.
+    pub message: String,
+}
+
+impl Example {
+    /// Builds an example, truncating long values.
+    pub fn new(location: Location, code: &str, value: &str, message: String) -> Example {
+        let value: String = value.chars().take(200).collect();
+        Example {
+            location,
+            code: code.to_owned(),
+            value,
+            message,
+        }
+    }
+}
+
+/// Duplicate counts of one identifier column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicateKeys {
+    /// The column.
+    pub column: String,
+    /// Distinct non-empty values.
+    pub distinct: u64,
+    /// Rows whose value appeared in an earlier row.
+    pub duplicates: u64,
+}

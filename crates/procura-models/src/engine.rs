@@ -1,0 +1,50 @@
+//! The DataFusion session Procura runs queries in.
+
+use std::path::PathBuf;
+
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::TableReference;
+use datafusion::execution::options::ParquetReadOptions;
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+use crate::error::Result;
+
+/// A dataset version to expose as a table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSource {
+    /// The table name in SQL (the dataset name).
+    pub name: String,
+    /// The Parquet file.
+    pub path: PathBuf,
+}
+
+/// A query session with Procura's tables and functions.
+pub struct Engine {
+    context: SessionContext,
+}
+
+impl Engine {
+    /// A session with the given tables registered.
+    pub async fn new(tables: &[TableSource]) -> Result<Engine> {
+        let config = SessionConfig::new()
+            .with_information_schema(true)
+            .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()));
+        let context = SessionContext::new_with_config(config);
+        for table in tables {
+            context
+                .register_parquet(
+                    TableReference::bare(table.name.clone()),
+                    table.path.to_string_lossy(),
+                    ParquetReadOptions::default(),
+                )
+                .await?;
+        }
+        Ok(Engine { context })
+    }
+
+    /// Runs one SQL statement and collects its result.
+    pub async fn sql(&self, sql: &str) -> Result<Vec<RecordBatch>> {
+        let frame = self.context.sql(sql).await?;
+        Ok(frame.collect().await?)
+    }
+}
