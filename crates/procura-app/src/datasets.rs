@@ -275,7 +275,8 @@ impl App {
     }
 
     /// Drops a dataset: it disappears from lists and SQL, its name becomes free, and its files
-    /// are removed.
+    /// are removed, except those that clue evidence cites (kept so that a clue can always be
+    /// traced back to its source rows).
     pub async fn drop_dataset(&self, actor: &Actor, name: &str) -> Result<DropReport> {
         let now = self.now_text();
         let mut tx = self.store.begin().await?;
@@ -291,8 +292,9 @@ impl App {
         // Files go after the commit: a crash in between leaves files that the catalog still
         // lists as present, never a catalog row without its file.
         let mut removed = 0;
+        let cited = procura_store::clues::cited_versions(&mut *self.connection().await?).await?;
         let mut tx = self.store.begin().await?;
-        for version in &versions {
+        for version in versions.iter().filter(|v| !cited.contains(&v.id)) {
             let path = self.workspace.resolve(&version.path);
             match std::fs::remove_file(&path) {
                 Ok(()) => removed += 1,

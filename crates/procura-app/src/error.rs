@@ -28,7 +28,7 @@ pub enum Error {
     Store(#[from] procura_store::Error),
     /// A query or model failed.
     #[error(transparent)]
-    Query(#[from] procura_models::Error),
+    Query(procura_models::Error),
     /// A file operation failed.
     #[error("{action} {}", .path.display())]
     Io {
@@ -55,6 +55,19 @@ impl Error {
             action,
             path,
             source,
+        }
+    }
+}
+
+impl From<procura_models::Error> for Error {
+    /// Binding and manifest problems are the user's to fix; engine failures are not.
+    fn from(error: procura_models::Error) -> Error {
+        match error {
+            procura_models::Error::Binding(message) | procura_models::Error::Manifest(message) => {
+                Error::Invalid(message)
+            }
+            procura_models::Error::NotFound(message) => Error::NotFound(message),
+            other => Error::Query(other),
         }
     }
 }

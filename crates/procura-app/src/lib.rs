@@ -10,9 +10,13 @@
 //! person-level data leaves Procura only through methods of [`App`], which is where audit and
 //! access control will hook in.
 
+pub mod clues;
 pub mod datasets;
+pub mod demo;
 mod error;
+pub mod models;
 pub mod query;
+pub mod runs;
 pub mod workspace;
 
 use std::path::{Path, PathBuf};
@@ -177,3 +181,6 @@ pub fn locate_workspace(explicit: Option<&Path>) -> Result<PathBuf> {
         path: current,
     })
 }
+
+/// The model format (manifest types), for front-ends that display models.
+pub use procura_models::manifest as model_format;

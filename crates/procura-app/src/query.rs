@@ -26,6 +26,6 @@ impl App {
                 path: self.workspace.resolve(&summary.latest.path),
             })
             .collect();
-        Ok(Engine::new(&tables).await?)
+        Ok(Engine::new(&tables, self.now().date_naive()).await?)
     }
 }

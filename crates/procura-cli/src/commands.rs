@@ -125,6 +125,31 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             let batches = result?;
             output::print_batches(&batches, args.format)
         }
+        Command::Models(command) => {
+            let app = open(cli.workspace, cli.database_url).await?;
+            let result = crate::models_cmd::models(&app, &actor, command).await;
+            app.close().await;
+            result
+        }
+        Command::Run(args) => {
+            let app = open(cli.workspace, cli.database_url).await?;
+            let result = crate::models_cmd::run(&app, &actor, args).await;
+            app.close().await;
+            result
+        }
+        Command::Runs(command) => {
+            let app = open(cli.workspace, cli.database_url).await?;
+            let result = crate::models_cmd::runs(&app, &actor, command).await;
+            app.close().await;
+            result
+        }
+        Command::Clues(command) => {
+            let app = open(cli.workspace, cli.database_url).await?;
+            let result = crate::clues_cmd::clues(&app, &actor, command).await;
+            app.close().await;
+            result
+        }
+        Command::Demo(args) => crate::demo_cmd::demo(args, &actor, cli.database_url).await,
     }
 }
 

@@ -28,7 +28,10 @@ macro_rules! out {
     }};
 }
 
+mod clues_cmd;
 mod commands;
+mod demo_cmd;
+mod models_cmd;
 mod output;
 mod progress;
 
@@ -73,6 +76,19 @@ enum Command {
     Datasets(commands::DatasetsCommand),
     /// 即席SQL查询 / ad-hoc SQL over the newest version of every dataset
     Sql(commands::SqlArgs),
+    /// 监督模型库 / the supervision model library
+    #[command(subcommand)]
+    Models(models_cmd::ModelsCommand),
+    /// 运行监督模型 / run a model (or --all) over the datasets
+    Run(models_cmd::RunArgs),
+    /// 运行记录 / model runs
+    #[command(subcommand)]
+    Runs(models_cmd::RunsCommand),
+    /// 线索 / clues found by the models
+    #[command(subcommand)]
+    Clues(clues_cmd::CluesCommand),
+    /// 演示 / generate a population, ingest it, run every model, score against the truth
+    Demo(demo_cmd::DemoArgs),
 }
 
 fn main() -> ExitCode {

@@ -19,7 +19,7 @@ pub(crate) fn stdout_failed(error: std::io::Error) -> ! {
     std::process::exit(1);
 }
 
-fn table() -> Table {
+pub(crate) fn table() -> Table {
     let mut table = Table::new();
     table
         .load_preset(UTF8_FULL_CONDENSED)

@@ -37,3 +37,37 @@ impl Progress for IngestBar {
         self.bar.finish_and_clear();
     }
 }
+
+/// A spinner for one model run, showing its stage.
+pub(crate) struct RunSpinner {
+    bar: ProgressBar,
+}
+
+impl RunSpinner {
+    pub(crate) fn new(model_id: &str) -> RunSpinner {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} 模型 model {prefix}: {msg} [{elapsed}]")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.set_prefix(model_id.to_owned());
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        RunSpinner { bar }
+    }
+
+    pub(crate) fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl procura_app::runs::RunProgress for RunSpinner {
+    fn stage(&self, _model_id: &str, stage: &str) {
+        let label = match stage {
+            "binding" => "绑定数据集 binding",
+            "executing" => "碰撞计算 executing",
+            "recording" => "登记线索 recording",
+            other => other,
+        };
+        self.bar.set_message(label.to_owned());
+    }
+}

@@ -9,6 +9,7 @@
 //! "repair" a value into a different one (an Excel-mangled ID stays an error).
 
 pub mod amount;
+pub mod clue;
 pub mod date;
 pub mod field;
 pub mod location;
@@ -19,4 +20,5 @@ pub mod person_id;
 pub mod phone;
 pub mod plate;
 pub mod region;
+pub mod similarity;
 pub mod text;

@@ -128,6 +128,24 @@ pub fn province_name(code: &str) -> Option<&'static str> {
     name_at(prefix * 10_000, None)
 }
 
+/// Every county-level code of the newest revision (districts, counties, county-level cities),
+/// sorted. Useful for generating realistic data.
+pub fn current_county_codes() -> Vec<String> {
+    let newest = newest_revision();
+    let mut codes: Vec<String> = table()
+        .periods
+        .iter()
+        .filter(|(code, periods)| {
+            **code % 100 != 0
+                && periods.iter().any(|p| p.last == newest)
+                && periods.last().is_some_and(|p| !is_placeholder(p.name))
+        })
+        .map(|(code, _)| format!("{code:06}"))
+        .collect();
+    codes.sort();
+    codes
+}
+
 fn newest_revision() -> u32 {
     static NEWEST: OnceLock<u32> = OnceLock::new();
     *NEWEST.get_or_init(|| {
@@ -220,6 +238,15 @@ mod tests {
         assert!(!is_known("33060"));
         assert!(!is_known("33O602"));
         assert_eq!(lookup("999999", None), None);
+    }
+
+    #[test]
+    fn current_counties_are_many_and_real() {
+        let codes = current_county_codes();
+        assert!(codes.len() > 2800, "{}", codes.len());
+        assert!(codes.contains(&"330602".to_string()));
+        assert!(!codes.contains(&"330600".to_string()));
+        assert!(!codes.contains(&"340502".to_string()));
     }
 
     #[test]

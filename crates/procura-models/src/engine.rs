@@ -1,18 +1,21 @@
-//! The DataFusion session Procura runs queries in.
+//! The DataFusion session Procura runs queries in: Parquet tables registered by path, and
+//! Procura's functions.
 
 use std::path::PathBuf;
 
+use chrono::NaiveDate;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::TableReference;
 use datafusion::execution::options::ParquetReadOptions;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::error::Result;
+use crate::udf;
 
-/// A dataset version to expose as a table.
+/// A Parquet file to expose as a table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableSource {
-    /// The table name in SQL (the dataset name).
+    /// The table name in SQL.
     pub name: String,
     /// The Parquet file.
     pub path: PathBuf,
@@ -24,12 +27,16 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// A session with the given tables registered.
-    pub async fn new(tables: &[TableSource]) -> Result<Engine> {
+    /// A session with the given tables registered; `today` bounds ID birth dates in the
+    /// functions.
+    pub async fn new(tables: &[TableSource], today: NaiveDate) -> Result<Engine> {
         let config = SessionConfig::new()
             .with_information_schema(true)
             .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()));
         let context = SessionContext::new_with_config(config);
+        for function in udf::all(today) {
+            context.register_udf(function);
+        }
         for table in tables {
             context
                 .register_parquet(

@@ -12,7 +12,9 @@
 //! open a database where those settings do not take.
 
 pub mod catalog;
+pub mod clues;
 mod error;
+pub mod runs;
 
 use std::path::Path;
 use std::str::FromStr;

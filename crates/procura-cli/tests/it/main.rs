@@ -5,6 +5,7 @@ mod catalog;
 mod fixtures;
 mod ingest;
 mod malformed;
+mod models;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,422 @@
+//! Clues: listing, one clue with its evidence rows read back from the exact dataset versions,
+//! and exports for procurators (xlsx, csv).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use procura_core::clue::ClueStatus;
+use procura_models::{Engine, TableSource};
+use procura_store::catalog;
+use procura_store::clues::{self, ClueFilter, ClueRecord, EventRecord, SubjectRecord};
+
+use crate::arrow::array::{Array, RecordBatch};
+use crate::arrow::compute::cast;
+use crate::arrow::datatypes::DataType;
+use crate::error::{Error, Result};
+use crate::{Actor, App};
+
+/// Which clues.
+#[derive(Debug, Clone, Default)]
+pub struct ClueQuery {
+    /// Only this model.
+    pub model: Option<String>,
+    /// Only this status (code or Chinese label).
+    pub status: Option<String>,
+    /// Include clues the latest run no longer found.
+    pub include_gone: bool,
+    /// Most clues (0 = no limit).
+    pub limit: i64,
+}
+
+/// A clue for lists and exports.
+#[derive(Debug, Clone)]
+pub struct ClueInfo {
+    /// Id.
+    pub id: i64,
+    /// Model id.
+    pub model_id: String,
+    /// Key values.
+    pub key: Vec<String>,
+    /// Title.
+    pub title: String,
+    /// `high`, `medium`, `low`.
+    pub severity: String,
+    /// Amount in 分.
+    pub amount_fen: Option<i64>,
+    /// Status.
+    pub status: ClueStatus,
+    /// Assignee.
+    pub assignee: Option<String>,
+    /// First seen (RFC 3339).
+    pub first_seen_at: String,
+    /// Last seen.
+    pub last_seen_at: String,
+    /// Run that found it first / last.
+    pub first_run_id: i64,
+    /// Latest run that found it.
+    pub last_run_id: i64,
+    /// Whether the latest run of its model no longer found it.
+    pub gone: bool,
+    /// Named fields.
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The rows behind a clue from one input.
+#[derive(Debug, Clone)]
+pub struct EvidenceRows {
+    /// The model role.
+    pub role: String,
+    /// The dataset.
+    pub dataset: String,
+    /// Its version number.
+    pub version: i64,
+    /// Its catalog id.
+    pub version_id: i64,
+    /// Column names.
+    pub columns: Vec<String>,
+    /// Rows as text, in `_row_id` order.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A clue with everything known about it.
+#[derive(Debug, Clone)]
+pub struct ClueDetail {
+    /// The clue.
+    pub clue: ClueInfo,
+    /// Persons and organisations concerned.
+    pub subjects: Vec<SubjectRecord>,
+    /// History.
+    pub events: Vec<EventRecord>,
+    /// Evidence of the latest run that found it.
+    pub evidence: Vec<EvidenceRows>,
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// Excel workbook.
+    Xlsx,
+    /// CSV, UTF-8 with BOM (opens correctly in Chinese Excel).
+    Csv,
+}
+
+impl App {
+    /// Clues by id.
+    pub async fn list_clues(&self, actor: &Actor, query: &ClueQuery) -> Result<Vec<ClueInfo>> {
+        let _ = actor;
+        let status = query
+            .status
+            .as_deref()
+            .map(|s| {
+                s.parse::<ClueStatus>()
+                    .map_err(|e| Error::Invalid(e.to_string()))
+            })
+            .transpose()?;
+        let mut connection = self.connection().await?;
+        let records = clues::list(
+            &mut connection,
+            &ClueFilter {
+                model_id: query.model.as_deref(),
+                status: status.map(ClueStatus::code),
+                include_gone: query.include_gone,
+                limit: if query.limit <= 0 {
+                    i64::MAX
+                } else {
+                    query.limit
+                },
+                offset: 0,
+            },
+        )
+        .await?;
+        records.into_iter().map(clue_info).collect()
+    }
+
+    /// One clue with subjects, history and evidence rows.
+    pub async fn show_clue(&self, actor: &Actor, id: i64) -> Result<ClueDetail> {
+        let _ = actor;
+        let mut connection = self.connection().await?;
+        let record = clues::get(&mut connection, id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("no clue {id}")))?;
+        let subjects = clues::subjects(&mut connection, id).await?;
+        let events = clues::events(&mut connection, id).await?;
+        let evidence_records = clues::evidence(&mut connection, id, record.last_run_id).await?;
+        let mut grouped: BTreeMap<(String, i64), Vec<i64>> = BTreeMap::new();
+        for evidence in evidence_records {
+            grouped
+                .entry((evidence.role, evidence.dataset_version_id))
+                .or_default()
+                .push(evidence.row_id);
+        }
+        let mut evidence = Vec::new();
+        for ((role, version_id), row_ids) in grouped {
+            let version = catalog::version_by_id(&mut connection, version_id)
+                .await?
+                .ok_or_else(|| {
+                    Error::Internal(format!("evidence cites missing version {version_id}"))
+                })?;
+            let path = self.workspace.resolve(&version.path);
+            let rows = read_rows(&path, &row_ids, self.now().date_naive()).await?;
+            evidence.push(EvidenceRows {
+                role,
+                dataset: version.dataset,
+                version: version.version,
+                version_id,
+                columns: rows.0,
+                rows: rows.1,
+            });
+        }
+        Ok(ClueDetail {
+            clue: clue_info(record)?,
+            subjects,
+            events,
+            evidence,
+        })
+    }
+
+    /// Writes the selected clues to `path` (atomically: a temporary file, then a rename).
+    pub async fn export_clues(
+        &self,
+        actor: &Actor,
+        query: &ClueQuery,
+        format: ExportFormat,
+        path: &Path,
+    ) -> Result<usize> {
+        let list = self.list_clues(actor, query).await?;
+        let mut connection = self.connection().await?;
+        let mut subjects = Vec::with_capacity(list.len());
+        for clue in &list {
+            let people = clues::subjects(&mut connection, clue.id).await?;
+            subjects.push(
+                people
+                    .iter()
+                    .map(|s| match &s.name {
+                        Some(name) => format!("{name}（{}）", s.identifier),
+                        None => s.identifier.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            );
+        }
+        let models: BTreeMap<String, String> = self
+            .models(actor)?
+            .into_iter()
+            .map(|e| (e.model.meta.id.clone(), e.model.meta.name.zh.clone()))
+            .collect();
+        let header = [
+            "线索编号",
+            "模型编号",
+            "模型名称",
+            "线索标题",
+            "严重程度",
+            "涉案金额（元）",
+            "状态",
+            "当事人",
+            "首次发现",
+            "最近发现",
+            "关键字段",
+        ];
+        let rows: Vec<Vec<String>> = list
+            .iter()
+            .zip(&subjects)
+            .map(|(clue, subjects)| {
+                vec![
+                    clue.id.to_string(),
+                    clue.model_id.clone(),
+                    models.get(&clue.model_id).cloned().unwrap_or_default(),
+                    clue.title.clone(),
+                    severity_zh(&clue.severity).to_owned(),
+                    clue.amount_fen
+                        .map(|f| procura_core::amount::Amount::from_fen(f).yuan_string())
+                        .unwrap_or_default(),
+                    clue.status.zh().to_owned(),
+                    subjects.clone(),
+                    clue.first_seen_at.clone(),
+                    clue.last_seen_at.clone(),
+                    clue.key.join(" | "),
+                ]
+            })
+            .collect();
+        let bytes = match format {
+            ExportFormat::Xlsx => xlsx_bytes(&header, &rows)?,
+            ExportFormat::Csv => csv_bytes(&header, &rows)?,
+        };
+        write_atomically(path, &bytes)?;
+        Ok(list.len())
+    }
+}
+
+/// The Chinese severity label.
+pub fn severity_zh(severity: &str) -> &'static str {
+    match severity {
+        "high" => "高",
+        "low" => "低",
+        _ => "中",
+    }
+}
+
+fn clue_info(record: ClueRecord) -> Result<ClueInfo> {
+    let key: Vec<String> = serde_json::from_str(&record.key_json)
+        .map_err(|e| Error::Internal(format!("clue {} key: {e}", record.id)))?;
+    let fields = match serde_json::from_str(&record.fields_json) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => {
+            return Err(Error::Internal(format!(
+                "clue {} fields are not an object",
+                record.id
+            )));
+        }
+    };
+    Ok(ClueInfo {
+        id: record.id,
+        model_id: record.model_id,
+        key,
+        title: record.title,
+        severity: record.severity,
+        amount_fen: record.amount_fen,
+        status: record.status.parse().map_err(|_| {
+            Error::Internal(format!("clue {} has status {}", record.id, record.status))
+        })?,
+        assignee: record.assignee,
+        first_seen_at: record.first_seen_at,
+        last_seen_at: record.last_seen_at,
+        first_run_id: record.first_run_id,
+        last_run_id: record.last_run_id,
+        gone: record.gone_run_id.is_some(),
+        fields,
+    })
+}
+
+async fn read_rows(
+    path: &Path,
+    row_ids: &[i64],
+    today: chrono::NaiveDate,
+) -> Result<(Vec<String>, Vec<Vec<String>>)> {
+    let engine = Engine::new(
+        &[TableSource {
+            name: "evidence".into(),
+            path: path.to_owned(),
+        }],
+        today,
+    )
+    .await?;
+    let ids = row_ids
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let batches: Vec<RecordBatch> = engine
+        .sql(&format!(
+            "SELECT * FROM evidence WHERE \"_row_id\" IN ({ids}) ORDER BY \"_row_id\""
+        ))
+        .await?;
+    let mut columns = Vec::new();
+    let mut rows = Vec::new();
+    for batch in &batches {
+        if columns.is_empty() {
+            columns = batch
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect();
+        }
+        let text: Vec<_> = batch
+            .columns()
+            .iter()
+            .map(|c| cast(c, &DataType::Utf8))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        for row in 0..batch.num_rows() {
+            rows.push(
+                text.iter()
+                    .map(|column| {
+                        let strings = column
+                            .as_any()
+                            .downcast_ref::<crate::arrow::array::StringArray>();
+                        match strings {
+                            Some(s) if !s.is_null(row) => s.value(row).to_owned(),
+                            _ => String::new(),
+                        }
+                    })
+                    .collect(),
+            );
+        }
+    }
+    Ok((columns, rows))
+}
+
+/// Cells starting with `=`, `+`, `-`, `@` are formulas to a spreadsheet; a leading `'` keeps
+/// them text (OWASP CSV injection).
+fn neutralise(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_owned(),
+    }
+}
+
+fn csv_bytes(header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>> {
+    let mut bytes = vec![0xEF, 0xBB, 0xBF];
+    {
+        let mut writer = csv::Writer::from_writer(&mut bytes);
+        writer
+            .write_record(header)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        for row in rows {
+            writer
+                .write_record(row.iter().map(|c| neutralise(c)))
+                .map_err(|e| Error::Internal(e.to_string()))?;
+        }
+        writer.flush().map_err(|e| Error::Internal(e.to_string()))?;
+    }
+    Ok(bytes)
+}
+
+fn xlsx_bytes(header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let xlsx_error = |e: rust_xlsxwriter::XlsxError| Error::Internal(format!("xlsx: {e}"));
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("线索").map_err(xlsx_error)?;
+    for (column, title) in header.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, column as u16, *title, &bold)
+            .map_err(xlsx_error)?;
+    }
+    for (index, row) in rows.iter().enumerate() {
+        for (column, cell) in row.iter().enumerate() {
+            // write_string never turns text into a formula.
+            sheet
+                .write_string(index as u32 + 1, column as u16, cell)
+                .map_err(xlsx_error)?;
+        }
+    }
+    sheet.set_column_width(3, 80).map_err(xlsx_error)?;
+    sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
+    workbook.save_to_buffer().map_err(xlsx_error)
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{file_name}.{}.part", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create_new(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if let Err(error) = result {
+        let _ = std::fs::remove_file(&temp);
+        return Err(Error::io("cannot write", path)(error));
+    }
+    Ok(())
+}

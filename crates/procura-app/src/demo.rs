@@ -1,0 +1,121 @@
+//! The demo: a synthetic population's agency exports (see `procura-demo`), and the score of the
+//! clues the models found against the planted ground truth.
+
+use std::collections::BTreeSet;
+
+use procura_demo::GroundTruth;
+use procura_store::clues::{self, ClueFilter};
+
+use crate::error::{Error, Result};
+use crate::{Actor, App};
+
+pub use procura_demo::{DemoConfig, DemoDataset, DemoOutput};
+
+/// How one model did against the ground truth.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelScore {
+    /// Model id.
+    pub model_id: String,
+    /// Clues the model produced (not gone).
+    pub found: usize,
+    /// Planted positives findable by exact keys.
+    pub exact_positives: usize,
+    /// Of those, found.
+    pub exact_found: usize,
+    /// Planted positives that need linkage (missing or mistyped IDs).
+    pub linkage_positives: usize,
+    /// Of those, found.
+    pub linkage_found: usize,
+    /// Found clues that are planted positives of either kind.
+    pub true_found: usize,
+    /// Planted near-misses that were (wrongly) found.
+    pub near_misses_found: usize,
+}
+
+impl ModelScore {
+    /// True clues among those found (1.0 when nothing was found).
+    pub fn precision(&self) -> f64 {
+        if self.found == 0 {
+            1.0
+        } else {
+            self.true_found as f64 / self.found as f64
+        }
+    }
+
+    /// Exact-key positives found (1.0 when there are none).
+    pub fn recall(&self) -> f64 {
+        if self.exact_positives == 0 {
+            1.0
+        } else {
+            self.exact_found as f64 / self.exact_positives as f64
+        }
+    }
+}
+
+/// Generates the demo data (synchronously; it is CPU and file work).
+pub fn generate(config: &DemoConfig, progress: &dyn Fn(&str)) -> Result<DemoOutput> {
+    procura_demo::generate(config, progress).map_err(|e| Error::Invalid(format!("demo data: {e}")))
+}
+
+/// Reads a demo folder's ground truth.
+pub fn read_truth(dir: &std::path::Path) -> Result<GroundTruth> {
+    procura_demo::read_truth(dir).map_err(|e| Error::Invalid(format!("demo ground truth: {e}")))
+}
+
+impl App {
+    /// Scores the workspace's current clues against a ground truth, per model.
+    pub async fn score_against_truth(
+        &self,
+        actor: &Actor,
+        truth: &GroundTruth,
+    ) -> Result<Vec<ModelScore>> {
+        let _ = actor;
+        let mut connection = self.connection().await?;
+        let mut scores = Vec::new();
+        for (model_id, model_truth) in &truth.models {
+            let found: BTreeSet<String> = clues::list(
+                &mut connection,
+                &ClueFilter {
+                    model_id: Some(model_id),
+                    status: None,
+                    include_gone: false,
+                    limit: i64::MAX,
+                    offset: 0,
+                },
+            )
+            .await?
+            .iter()
+            .map(|c| serde_json::from_str::<Vec<String>>(&c.key_json).map(|k| k.join("|")))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| Error::Internal(e.to_string()))?;
+            let key = |case: &procura_demo::TruthCase| case.key.join("|");
+            let exact: BTreeSet<String> = model_truth
+                .positives
+                .iter()
+                .filter(|c| c.exact)
+                .map(key)
+                .collect();
+            let linkage: BTreeSet<String> = model_truth
+                .positives
+                .iter()
+                .filter(|c| !c.exact)
+                .map(key)
+                .collect();
+            let near: BTreeSet<String> = model_truth.near_misses.iter().map(key).collect();
+            scores.push(ModelScore {
+                model_id: model_id.clone(),
+                found: found.len(),
+                exact_positives: exact.len(),
+                exact_found: found.intersection(&exact).count(),
+                linkage_positives: linkage.len(),
+                linkage_found: found.intersection(&linkage).count(),
+                true_found: found
+                    .iter()
+                    .filter(|k| exact.contains(*k) || linkage.contains(*k))
+                    .count(),
+                near_misses_found: found.intersection(&near).count(),
+            });
+        }
+        Ok(scores)
+    }
+}

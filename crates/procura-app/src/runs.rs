@@ -1,0 +1,422 @@
+//! Running models: bind roles to exact dataset versions, execute, and record the run and its
+//! clues in one transaction (fingerprints make re-runs idempotent; clues no longer found are
+//! marked gone, never deleted).
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use procura_models::Model;
+use procura_models::binding::Column;
+use procura_models::run::{self, BoundInput, ClueHit};
+use procura_store::catalog;
+use procura_store::clues::{self, FoundClue, SubjectRecord, Upserted};
+use procura_store::runs::{self, NewRun, RunEnd, RunRecord};
+use serde_json::json;
+
+use crate::error::{Error, Result};
+use crate::{Actor, App};
+
+/// What to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunRequest {
+    /// Model id.
+    pub model: String,
+    /// `role=dataset[@version]` and `role.field=column` bindings.
+    pub bindings: Vec<String>,
+    /// `name=value` parameter overrides.
+    pub params: Vec<(String, String)>,
+}
+
+/// One input of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunInput {
+    /// The role.
+    pub role: String,
+    /// The dataset.
+    pub dataset: String,
+    /// The version number.
+    pub version: i64,
+    /// The version's catalog id.
+    pub version_id: i64,
+    /// Rows in that version.
+    pub rows: i64,
+}
+
+/// A run's record.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    /// Run id.
+    pub id: i64,
+    /// Model id.
+    pub model_id: String,
+    /// Model version.
+    pub model_version: String,
+    /// Manifest digest.
+    pub model_digest: String,
+    /// Parameter values.
+    pub params: BTreeMap<String, String>,
+    /// Inputs read.
+    pub inputs: Vec<RunInput>,
+    /// `running`, `succeeded`, `failed`.
+    pub status: String,
+    /// Failure message.
+    pub error: Option<String>,
+    /// Clues found.
+    pub n_clues: i64,
+    /// New clues.
+    pub n_new: i64,
+    /// Clues gone.
+    pub n_gone: i64,
+    /// Start.
+    pub started_at: String,
+    /// End.
+    pub finished_at: Option<String>,
+    /// Wall time.
+    pub duration_ms: Option<i64>,
+    /// Who.
+    pub actor: String,
+}
+
+/// Stages a run goes through, for progress display.
+pub trait RunProgress: Sync {
+    /// A stage starts (`binding`, `executing`, `recording`).
+    fn stage(&self, _model_id: &str, _stage: &str) {}
+}
+
+/// Ignores progress.
+pub struct NoRunProgress;
+
+impl RunProgress for NoRunProgress {}
+
+impl App {
+    /// Runs one model. Binding problems are errors before anything is recorded; a failure
+    /// while executing is recorded as a failed run and returned as an error.
+    pub async fn run_model(
+        &self,
+        actor: &Actor,
+        request: &RunRequest,
+        progress: &dyn RunProgress,
+    ) -> Result<RunInfo> {
+        let entry = self.model(actor, &request.model)?;
+        let model = &entry.model;
+        progress.stage(&model.meta.id, "binding");
+        let (inputs, used) = self.bind_inputs(model, &request.bindings).await?;
+        let params: BTreeMap<String, String> = request.params.iter().cloned().collect();
+        let today = self.now().date_naive();
+        let prepared = run::prepare(model, &inputs, &params, today)?;
+        let params_json = json!(
+            prepared
+                .params
+                .iter()
+                .map(|(k, v)| (k.clone(), v.display()))
+                .collect::<BTreeMap<_, _>>()
+        )
+        .to_string();
+        let inputs_json = serde_json::to_string(
+            &used
+                .iter()
+                .map(|u| json!({"role": u.role, "dataset": u.dataset, "version": u.version, "version_id": u.version_id, "rows": u.rows}))
+                .collect::<Vec<_>>(),
+        )
+        .map_err(|e| Error::Internal(e.to_string()))?;
+
+        let started = Instant::now();
+        let started_at = self.now_text();
+        let mut tx = self.store.begin().await?;
+        let run_id = runs::start(
+            &mut tx,
+            &NewRun {
+                model_id: &model.meta.id,
+                model_version: &model.meta.version,
+                model_digest: &model.digest,
+                parameters_json: &params_json,
+                inputs_json: &inputs_json,
+                actor: actor.name(),
+                now: &started_at,
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(procura_store::Error::from)?;
+
+        progress.stage(&model.meta.id, "executing");
+        let executed = run::execute_prepared(model, &prepared).await;
+        let execution = match executed {
+            Ok(execution) => execution,
+            Err(error) => {
+                let message = error.to_string();
+                let mut tx = self.store.begin().await?;
+                runs::finish(
+                    &mut tx,
+                    run_id,
+                    &RunEnd {
+                        status: "failed",
+                        error: Some(&message),
+                        n_clues: 0,
+                        n_new: 0,
+                        n_gone: 0,
+                        finished_at: &self.now_text(),
+                        duration_ms: started.elapsed().as_millis() as i64,
+                    },
+                )
+                .await?;
+                tx.commit().await.map_err(procura_store::Error::from)?;
+                return Err(error.into());
+            }
+        };
+
+        progress.stage(&model.meta.id, "recording");
+        let now = self.now_text();
+        let mut tx = self.store.begin().await?;
+        let mut n_new = 0;
+        for hit in &execution.hits {
+            let found = found_clue(model, hit, &used)?;
+            let upserted = clues::upsert(
+                &mut tx,
+                &FoundClue {
+                    fingerprint: &found.fingerprint,
+                    model_id: &model.meta.id,
+                    key_json: &found.key_json,
+                    title: &hit.title,
+                    severity: &hit.severity,
+                    amount_fen: hit.amount_fen,
+                    fields_json: &found.fields_json,
+                    subjects: &found.subjects,
+                    evidence: &found.evidence,
+                },
+                run_id,
+                actor.name(),
+                &now,
+            )
+            .await?;
+            if matches!(upserted, Upserted::Created(_)) {
+                n_new += 1;
+            }
+        }
+        let n_gone = clues::mark_gone(&mut tx, &model.meta.id, run_id, actor.name(), &now).await?;
+        runs::finish(
+            &mut tx,
+            run_id,
+            &RunEnd {
+                status: "succeeded",
+                error: None,
+                n_clues: execution.hits.len() as i64,
+                n_new,
+                n_gone,
+                finished_at: &now,
+                duration_ms: started.elapsed().as_millis() as i64,
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(procura_store::Error::from)?;
+        self.show_run(actor, run_id).await
+    }
+
+    /// The SQL a model compiles to against the current datasets (for review).
+    pub async fn model_sql(&self, actor: &Actor, request: &RunRequest) -> Result<String> {
+        let entry = self.model(actor, &request.model)?;
+        let (inputs, _) = self.bind_inputs(&entry.model, &request.bindings).await?;
+        let params: BTreeMap<String, String> = request.params.iter().cloned().collect();
+        let prepared = run::prepare(&entry.model, &inputs, &params, self.now().date_naive())?;
+        Ok(prepared.sql().to_owned())
+    }
+
+    async fn bind_inputs(
+        &self,
+        model: &Model,
+        bindings: &[String],
+    ) -> Result<(Vec<BoundInput>, Vec<RunInput>)> {
+        let mut datasets: BTreeMap<String, (String, Option<i64>)> = BTreeMap::new();
+        let mut overrides: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+        for binding in bindings {
+            let (left, right) = binding.split_once('=').ok_or_else(|| {
+                Error::Invalid(format!(
+                    "binding `{binding}`: expected role=dataset[@version] or role.field=column"
+                ))
+            })?;
+            let (left, right) = (left.trim(), right.trim());
+            match left.split_once('.') {
+                Some((role, field)) => {
+                    overrides
+                        .entry(role.to_owned())
+                        .or_default()
+                        .insert(field.to_owned(), right.to_owned());
+                }
+                None => {
+                    let (dataset, version) = match right.split_once('@') {
+                        Some((dataset, version)) => (
+                            dataset,
+                            Some(version.trim_start_matches('v').parse::<i64>().map_err(|_| {
+                                Error::Invalid(format!("binding `{binding}`: `{version}` is not a version number"))
+                            })?),
+                        ),
+                        None => (right, None),
+                    };
+                    datasets.insert(left.to_owned(), (dataset.to_owned(), version));
+                }
+            }
+        }
+        for role in datasets.keys().chain(overrides.keys()) {
+            if !model.inputs.iter().any(|i| &i.role == role) {
+                return Err(Error::Invalid(format!(
+                    "model {} has no role `{role}` (roles: {})",
+                    model.meta.id,
+                    model
+                        .inputs
+                        .iter()
+                        .map(|i| i.role.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+        }
+        let mut connection = self.connection().await?;
+        let mut inputs = Vec::new();
+        let mut used = Vec::new();
+        for input in &model.inputs {
+            let (dataset, version) = datasets
+                .get(&input.role)
+                .cloned()
+                .unwrap_or_else(|| (input.dataset.clone(), None));
+            let record = catalog::version(&mut connection, &dataset, version).await?.ok_or_else(|| {
+                Error::NotFound(match version {
+                    Some(v) => format!("model {}, role `{}`: dataset `{dataset}` has no version {v}", model.meta.id, input.role),
+                    None => format!(
+                        "model {}, role `{}` ({}): no dataset named `{dataset}`; ingest it or bind another with --bind {}=DATASET",
+                        model.meta.id, input.role, input.label, input.role
+                    ),
+                })
+            })?;
+            let info = self.version_info(record)?;
+            inputs.push(BoundInput {
+                role: input.role.clone(),
+                dataset: dataset.clone(),
+                path: info.path.clone(),
+                columns: info
+                    .columns
+                    .iter()
+                    .map(|c| Column {
+                        name: c.name.clone(),
+                        field_type: c.field_type,
+                    })
+                    .collect(),
+                overrides: overrides.get(&input.role).cloned().unwrap_or_default(),
+            });
+            used.push(RunInput {
+                role: input.role.clone(),
+                dataset,
+                version: info.version,
+                version_id: info.id,
+                rows: info.n_rows,
+            });
+        }
+        Ok((inputs, used))
+    }
+
+    /// The newest runs, optionally of one model.
+    pub async fn list_runs(
+        &self,
+        actor: &Actor,
+        model_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<RunInfo>> {
+        let _ = actor;
+        let mut connection = self.connection().await?;
+        runs::list(&mut connection, model_id, limit)
+            .await?
+            .into_iter()
+            .map(run_info)
+            .collect()
+    }
+
+    /// One run.
+    pub async fn show_run(&self, actor: &Actor, id: i64) -> Result<RunInfo> {
+        let _ = actor;
+        let mut connection = self.connection().await?;
+        let record = runs::get(&mut connection, id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("no run {id}")))?;
+        run_info(record)
+    }
+}
+
+struct Found {
+    fingerprint: String,
+    key_json: String,
+    fields_json: String,
+    subjects: Vec<SubjectRecord>,
+    evidence: Vec<(String, i64, Vec<i64>)>,
+}
+
+/// The fingerprint of a clue: BLAKE3 of the model id and the key values.
+pub fn fingerprint(model_id: &str, key: &[String]) -> String {
+    let mut text = String::from(model_id);
+    for part in key {
+        text.push('\u{1f}');
+        text.push_str(part);
+    }
+    blake3::hash(text.as_bytes()).to_hex().to_string()
+}
+
+fn found_clue(model: &Model, hit: &ClueHit, used: &[RunInput]) -> Result<Found> {
+    let fields: serde_json::Map<String, serde_json::Value> = hit
+        .fields
+        .iter()
+        .map(|(k, v)| (k.clone(), v.json.clone()))
+        .collect();
+    let mut evidence = Vec::new();
+    for (role, ids) in &hit.evidence {
+        let version = used
+            .iter()
+            .find(|u| &u.role == role)
+            .ok_or_else(|| Error::Internal(format!("evidence for unbound role {role}")))?;
+        evidence.push((role.clone(), version.version_id, ids.clone()));
+    }
+    Ok(Found {
+        fingerprint: fingerprint(&model.meta.id, &hit.key),
+        key_json: serde_json::to_string(&hit.key).map_err(|e| Error::Internal(e.to_string()))?,
+        fields_json: serde_json::Value::Object(fields).to_string(),
+        subjects: hit
+            .subjects
+            .iter()
+            .map(|s| SubjectRecord {
+                kind: s.kind.clone(),
+                identifier: s.id.clone(),
+                name: s.name.clone(),
+            })
+            .collect(),
+        evidence,
+    })
+}
+
+fn run_info(record: RunRecord) -> Result<RunInfo> {
+    let params: BTreeMap<String, String> = serde_json::from_str(&record.parameters_json)
+        .map_err(|e| Error::Internal(format!("run {} parameters: {e}", record.id)))?;
+    let inputs: Vec<serde_json::Value> = serde_json::from_str(&record.inputs_json)
+        .map_err(|e| Error::Internal(format!("run {} inputs: {e}", record.id)))?;
+    Ok(RunInfo {
+        id: record.id,
+        model_id: record.model_id,
+        model_version: record.model_version,
+        model_digest: record.model_digest,
+        params,
+        inputs: inputs
+            .iter()
+            .map(|v| RunInput {
+                role: v["role"].as_str().unwrap_or_default().to_owned(),
+                dataset: v["dataset"].as_str().unwrap_or_default().to_owned(),
+                version: v["version"].as_i64().unwrap_or_default(),
+                version_id: v["version_id"].as_i64().unwrap_or_default(),
+                rows: v["rows"].as_i64().unwrap_or_default(),
+            })
+            .collect(),
+        status: record.status,
+        error: record.error,
+        n_clues: record.n_clues,
+        n_new: record.n_new,
+        n_gone: record.n_gone,
+        started_at: record.started_at,
+        finished_at: record.finished_at,
+        duration_ms: record.duration_ms,
+        actor: record.actor,
+    })
+}

@@ -1,0 +1,511 @@
+//! Clues: one row per fingerprint (model id + key values), updated by every run that finds it
+//! again, marked gone (never deleted) when a run no longer finds it; with the persons and
+//! organisations concerned, the evidence rows of every run, and the history of every change.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::error::{Error, Result};
+
+/// A clue as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClueRecord {
+    /// Clue id.
+    pub id: i64,
+    /// BLAKE3 of model id + key values.
+    pub fingerprint: String,
+    /// Model id.
+    pub model_id: String,
+    /// Key values (JSON array of strings).
+    pub key_json: String,
+    /// Title.
+    pub title: String,
+    /// `high`, `medium`, `low`.
+    pub severity: String,
+    /// Amount involved, in 分.
+    pub amount_fen: Option<i64>,
+    /// Named fields (JSON object).
+    pub fields_json: String,
+    /// Lifecycle status code.
+    pub status: String,
+    /// Assigned procurator.
+    pub assignee: Option<String>,
+    /// Deadline (RFC 3339 date).
+    pub due_at: Option<String>,
+    /// Outcome code.
+    pub outcome: Option<String>,
+    /// Outcome note.
+    pub outcome_note: Option<String>,
+    /// Money recovered, in 分.
+    pub recovered_fen: Option<i64>,
+    /// Case number in the case system, once a case is opened.
+    pub case_number: Option<String>,
+    /// First run that found it.
+    pub first_run_id: i64,
+    /// Latest run that found it.
+    pub last_run_id: i64,
+    /// RFC 3339.
+    pub first_seen_at: String,
+    /// RFC 3339.
+    pub last_seen_at: String,
+    /// The run that no longer found it.
+    pub gone_run_id: Option<i64>,
+    /// When.
+    pub gone_at: Option<String>,
+}
+
+/// A person or organisation concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectRecord {
+    /// `person` or `org`.
+    pub kind: String,
+    /// Canonical identifier.
+    pub identifier: String,
+    /// Name.
+    pub name: Option<String>,
+}
+
+/// One evidence row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceRecord {
+    /// The run.
+    pub run_id: i64,
+    /// The model role.
+    pub role: String,
+    /// The dataset version.
+    pub dataset_version_id: i64,
+    /// `_row_id` in that version.
+    pub row_id: i64,
+}
+
+/// One history entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    /// When.
+    pub at: String,
+    /// Who.
+    pub actor: String,
+    /// `created`, `reappeared`, `gone`, or a workflow action.
+    pub action: String,
+    /// Status before.
+    pub from_status: Option<String>,
+    /// Status after.
+    pub to_status: Option<String>,
+    /// The run involved.
+    pub run_id: Option<i64>,
+    /// Free text.
+    pub note: Option<String>,
+}
+
+/// A clue found by a run, to be inserted or updated.
+#[derive(Debug, Clone)]
+pub struct FoundClue<'a> {
+    /// Fingerprint.
+    pub fingerprint: &'a str,
+    /// Model id.
+    pub model_id: &'a str,
+    /// Key JSON.
+    pub key_json: &'a str,
+    /// Title.
+    pub title: &'a str,
+    /// Severity.
+    pub severity: &'a str,
+    /// Amount in 分.
+    pub amount_fen: Option<i64>,
+    /// Fields JSON.
+    pub fields_json: &'a str,
+    /// Subjects.
+    pub subjects: &'a [SubjectRecord],
+    /// Evidence: (role, dataset version id, row ids).
+    pub evidence: &'a [(String, i64, Vec<i64>)],
+}
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    /// A new clue.
+    Created(i64),
+    /// An existing clue found again.
+    Updated(i64),
+    /// A clue that had been marked gone is back.
+    Reappeared(i64),
+}
+
+impl Upserted {
+    /// The clue id.
+    pub fn id(self) -> i64 {
+        match self {
+            Upserted::Created(id) | Upserted::Updated(id) | Upserted::Reappeared(id) => id,
+        }
+    }
+}
+
+/// Inserts a clue found by `run_id`, or refreshes the clue with the same fingerprint.
+pub async fn upsert(
+    connection: &mut AnyConnection,
+    clue: &FoundClue<'_>,
+    run_id: i64,
+    actor: &str,
+    now: &str,
+) -> Result<Upserted> {
+    let existing = sqlx::query("SELECT id, gone_run_id, status FROM clue WHERE fingerprint = $1")
+        .bind(clue.fingerprint)
+        .fetch_optional(&mut *connection)
+        .await?;
+    let outcome = match existing {
+        None => {
+            let id: i64 = sqlx::query(
+                "INSERT INTO clue (fingerprint, model_id, key_json, title, severity, amount_fen, fields_json, status, \
+                 first_run_id, last_run_id, first_seen_at, last_seen_at, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'new', $8, $8, $9, $9, $9, $9) RETURNING id",
+            )
+            .bind(clue.fingerprint)
+            .bind(clue.model_id)
+            .bind(clue.key_json)
+            .bind(clue.title)
+            .bind(clue.severity)
+            .bind(clue.amount_fen)
+            .bind(clue.fields_json)
+            .bind(run_id)
+            .bind(now)
+            .fetch_one(&mut *connection)
+            .await?
+            .try_get(0)?;
+            add_event(
+                &mut *connection,
+                id,
+                now,
+                actor,
+                "created",
+                None,
+                Some("new"),
+                Some(run_id),
+                None,
+            )
+            .await?;
+            Upserted::Created(id)
+        }
+        Some(row) => {
+            let id: i64 = row.try_get(0)?;
+            let gone: Option<i64> = row.try_get(1)?;
+            sqlx::query(
+                "UPDATE clue SET title = $1, severity = $2, amount_fen = $3, fields_json = $4, last_run_id = $5, \
+                 last_seen_at = $6, gone_run_id = NULL, gone_at = NULL, updated_at = $6 WHERE id = $7",
+            )
+            .bind(clue.title)
+            .bind(clue.severity)
+            .bind(clue.amount_fen)
+            .bind(clue.fields_json)
+            .bind(run_id)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *connection)
+            .await?;
+            if gone.is_some() {
+                add_event(
+                    &mut *connection,
+                    id,
+                    now,
+                    actor,
+                    "reappeared",
+                    None,
+                    None,
+                    Some(run_id),
+                    None,
+                )
+                .await?;
+                Upserted::Reappeared(id)
+            } else {
+                Upserted::Updated(id)
+            }
+        }
+    };
+    let id = outcome.id();
+    for subject in clue.subjects {
+        sqlx::query(
+            "INSERT INTO clue_subject (clue_id, kind, identifier, name) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (clue_id, kind, identifier) DO UPDATE SET name = COALESCE(excluded.name, clue_subject.name)",
+        )
+        .bind(id)
+        .bind(&subject.kind)
+        .bind(&subject.identifier)
+        .bind(&subject.name)
+        .execute(&mut *connection)
+        .await?;
+    }
+    insert_evidence(connection, id, run_id, clue.evidence).await?;
+    Ok(outcome)
+}
+
+/// Inserts evidence rows in batches (a few statements, not one per row).
+async fn insert_evidence(
+    connection: &mut AnyConnection,
+    clue_id: i64,
+    run_id: i64,
+    evidence: &[(String, i64, Vec<i64>)],
+) -> Result<()> {
+    const ROWS_PER_STATEMENT: usize = 500;
+    let rows: Vec<(&str, i64, i64)> = evidence
+        .iter()
+        .flat_map(|(role, version, ids)| ids.iter().map(move |id| (role.as_str(), *version, *id)))
+        .collect();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = String::from(
+            "INSERT INTO clue_evidence (clue_id, run_id, role, dataset_version_id, row_id) VALUES ",
+        );
+        for index in 0..chunk.len() {
+            let base = index * 3 + 3;
+            if index > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "($1, $2, ${}, ${}, ${})",
+                base,
+                base + 1,
+                base + 2
+            ));
+        }
+        sql.push_str(" ON CONFLICT (clue_id, run_id, role, row_id) DO NOTHING");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(clue_id)
+            .bind(run_id);
+        for (role, version, row_id) in chunk {
+            query = query.bind(*role).bind(*version).bind(*row_id);
+        }
+        query.execute(&mut *connection).await?;
+    }
+    Ok(())
+}
+
+/// Marks the model's clues that `run_id` did not find (and that were not gone already) as gone.
+pub async fn mark_gone(
+    connection: &mut AnyConnection,
+    model_id: &str,
+    run_id: i64,
+    actor: &str,
+    now: &str,
+) -> Result<i64> {
+    sqlx::query(
+        "INSERT INTO clue_event (clue_id, at, actor, action, from_status, to_status, run_id, note) \
+         SELECT id, $1, $2, 'gone', NULL, NULL, $3, NULL FROM clue \
+         WHERE model_id = $4 AND last_run_id <> $3 AND gone_run_id IS NULL",
+    )
+    .bind(now)
+    .bind(actor)
+    .bind(run_id)
+    .bind(model_id)
+    .execute(&mut *connection)
+    .await?;
+    let gone = sqlx::query(
+        "UPDATE clue SET gone_run_id = $1, gone_at = $2, updated_at = $2 \
+         WHERE model_id = $3 AND last_run_id <> $1 AND gone_run_id IS NULL",
+    )
+    .bind(run_id)
+    .bind(now)
+    .bind(model_id)
+    .execute(&mut *connection)
+    .await?
+    .rows_affected();
+    Ok(gone as i64)
+}
+
+#[allow(clippy::too_many_arguments)] // one row of the history table
+async fn add_event(
+    connection: &mut AnyConnection,
+    clue_id: i64,
+    at: &str,
+    actor: &str,
+    action: &str,
+    from_status: Option<&str>,
+    to_status: Option<&str>,
+    run_id: Option<i64>,
+    note: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO clue_event (clue_id, at, actor, action, from_status, to_status, run_id, note) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(clue_id)
+    .bind(at)
+    .bind(actor)
+    .bind(action)
+    .bind(from_status)
+    .bind(to_status)
+    .bind(run_id)
+    .bind(note)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Which clues to list.
+#[derive(Debug, Clone, Default)]
+pub struct ClueFilter<'a> {
+    /// Only this model.
+    pub model_id: Option<&'a str>,
+    /// Only this status.
+    pub status: Option<&'a str>,
+    /// Include clues no longer found.
+    pub include_gone: bool,
+    /// Most rows.
+    pub limit: i64,
+    /// Skip rows.
+    pub offset: i64,
+}
+
+const COLUMNS: &str = "id, fingerprint, model_id, key_json, title, severity, amount_fen, fields_json, status, assignee, \
+    due_at, outcome, outcome_note, recovered_fen, case_number, first_run_id, last_run_id, first_seen_at, last_seen_at, \
+    gone_run_id, gone_at";
+
+fn from_row(row: &AnyRow) -> Result<ClueRecord> {
+    Ok(ClueRecord {
+        id: row.try_get(0)?,
+        fingerprint: row.try_get(1)?,
+        model_id: row.try_get(2)?,
+        key_json: row.try_get(3)?,
+        title: row.try_get(4)?,
+        severity: row.try_get(5)?,
+        amount_fen: row.try_get(6)?,
+        fields_json: row.try_get(7)?,
+        status: row.try_get(8)?,
+        assignee: row.try_get(9)?,
+        due_at: row.try_get(10)?,
+        outcome: row.try_get(11)?,
+        outcome_note: row.try_get(12)?,
+        recovered_fen: row.try_get(13)?,
+        case_number: row.try_get(14)?,
+        first_run_id: row.try_get(15)?,
+        last_run_id: row.try_get(16)?,
+        first_seen_at: row.try_get(17)?,
+        last_seen_at: row.try_get(18)?,
+        gone_run_id: row.try_get(19)?,
+        gone_at: row.try_get(20)?,
+    })
+}
+
+/// Clues by id, filtered.
+pub async fn list(
+    connection: &mut AnyConnection,
+    filter: &ClueFilter<'_>,
+) -> Result<Vec<ClueRecord>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM clue WHERE ($1 = '' OR model_id = $1) AND ($2 = '' OR status = $2) \
+         AND ($3 = 1 OR gone_run_id IS NULL) ORDER BY id LIMIT $4 OFFSET $5"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(filter.model_id.unwrap_or(""))
+        .bind(filter.status.unwrap_or(""))
+        .bind(i64::from(filter.include_gone))
+        .bind(filter.limit)
+        .bind(filter.offset)
+        .fetch_all(connection)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+/// Counts per model: (model id, live clues, gone clues).
+pub async fn counts_by_model(connection: &mut AnyConnection) -> Result<Vec<(String, i64, i64)>> {
+    sqlx::query(
+        "SELECT model_id, SUM(CASE WHEN gone_run_id IS NULL THEN 1 ELSE 0 END), SUM(CASE WHEN gone_run_id IS NULL THEN 0 ELSE 1 END) \
+         FROM clue GROUP BY model_id ORDER BY model_id",
+    )
+    .fetch_all(connection)
+    .await?
+    .iter()
+    .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
+    .collect()
+}
+
+/// One clue.
+pub async fn get(connection: &mut AnyConnection, id: i64) -> Result<Option<ClueRecord>> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM clue WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(connection)
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()
+}
+
+/// The clue's subjects.
+pub async fn subjects(connection: &mut AnyConnection, clue_id: i64) -> Result<Vec<SubjectRecord>> {
+    sqlx::query("SELECT kind, identifier, name FROM clue_subject WHERE clue_id = $1 ORDER BY kind, identifier")
+        .bind(clue_id)
+        .fetch_all(connection)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(SubjectRecord {
+                kind: row.try_get(0)?,
+                identifier: row.try_get(1)?,
+                name: row.try_get(2)?,
+            })
+        })
+        .collect()
+}
+
+/// The clue's evidence from one run.
+pub async fn evidence(
+    connection: &mut AnyConnection,
+    clue_id: i64,
+    run_id: i64,
+) -> Result<Vec<EvidenceRecord>> {
+    sqlx::query(
+        "SELECT run_id, role, dataset_version_id, row_id FROM clue_evidence WHERE clue_id = $1 AND run_id = $2 \
+         ORDER BY role, row_id",
+    )
+    .bind(clue_id)
+    .bind(run_id)
+    .fetch_all(connection)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(EvidenceRecord {
+            run_id: row.try_get(0)?,
+            role: row.try_get(1)?,
+            dataset_version_id: row.try_get(2)?,
+            row_id: row.try_get(3)?,
+        })
+    })
+    .collect()
+}
+
+/// The clue's history, oldest first.
+pub async fn events(connection: &mut AnyConnection, clue_id: i64) -> Result<Vec<EventRecord>> {
+    sqlx::query("SELECT at, actor, action, from_status, to_status, run_id, note FROM clue_event WHERE clue_id = $1 ORDER BY id")
+        .bind(clue_id)
+        .fetch_all(connection)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(EventRecord {
+                at: row.try_get(0)?,
+                actor: row.try_get(1)?,
+                action: row.try_get(2)?,
+                from_status: row.try_get(3)?,
+                to_status: row.try_get(4)?,
+                run_id: row.try_get(5)?,
+                note: row.try_get(6)?,
+            })
+        })
+        .collect()
+}
+
+/// Versions that clue evidence cites (their files must never be removed).
+pub async fn cited_versions(connection: &mut AnyConnection) -> Result<Vec<i64>> {
+    sqlx::query("SELECT DISTINCT dataset_version_id FROM clue_evidence")
+        .fetch_all(connection)
+        .await?
+        .iter()
+        .map(|row| Ok(row.try_get(0)?))
+        .collect()
+}
+
+/// Returns `Error::NotFound` for a missing clue.
+pub fn not_found(id: i64) -> Error {
+    Error::NotFound(format!("clue {id}"))
+}
