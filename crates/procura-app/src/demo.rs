@@ -57,6 +57,17 @@ pub fn generate(config: &DemoConfig, progress: &dyn Fn(&str)) -> Result<DemoOutp
     procura_demo::generate(config, progress).map_err(|e| Error::Invalid(format!("demo data: {e}")))
 }
 
+/// Writes the ingest benchmark files (a GBK CSV and an xlsx) into `out`.
+pub fn bench_files(
+    out: &std::path::Path,
+    rows: u64,
+    xlsx_rows: u64,
+    seed: u64,
+) -> Result<(std::path::PathBuf, std::path::PathBuf)> {
+    procura_demo::bench_data::write(out, rows, xlsx_rows, seed)
+        .map_err(|e| Error::Invalid(format!("benchmark files: {e}")))
+}
+
 /// Reads a demo folder's ground truth.
 pub fn read_truth(dir: &std::path::Path) -> Result<GroundTruth> {
     procura_demo::read_truth(dir).map_err(|e| Error::Invalid(format!("demo ground truth: {e}")))

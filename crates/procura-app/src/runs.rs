@@ -211,13 +211,22 @@ impl App {
         self.show_run(actor, run_id).await
     }
 
-    /// The SQL a model compiles to against the current datasets (for review).
-    pub async fn model_sql(&self, actor: &Actor, request: &RunRequest) -> Result<String> {
+    /// The SQL a model compiles to against the current datasets (for review, and for running
+    /// the same query in another engine), with the table name → Parquet file it reads.
+    pub async fn model_sql(
+        &self,
+        actor: &Actor,
+        request: &RunRequest,
+    ) -> Result<(String, Vec<(String, std::path::PathBuf)>)> {
         let entry = self.model(actor, &request.model)?;
         let (inputs, _) = self.bind_inputs(&entry.model, &request.bindings).await?;
         let params: BTreeMap<String, String> = request.params.iter().cloned().collect();
         let prepared = run::prepare(&entry.model, &inputs, &params, self.now().date_naive())?;
-        Ok(prepared.sql().to_owned())
+        let tables = inputs
+            .iter()
+            .map(|i| (format!("__ds_{}", i.role), i.path.clone()))
+            .collect();
+        Ok((prepared.sql().to_owned(), tables))
     }
 
     async fn bind_inputs(

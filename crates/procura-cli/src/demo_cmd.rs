@@ -47,6 +47,21 @@ enum DemoCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// 生成导入基准测试文件 / write the ingest benchmark files (a GBK CSV and an xlsx)
+    BenchFiles {
+        /// Rows of the CSV
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+        /// Rows of the xlsx
+        #[arg(long, default_value_t = 200_000)]
+        xlsx_rows: u64,
+        /// Seed
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output directory
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 pub(crate) async fn demo(
@@ -54,6 +69,21 @@ pub(crate) async fn demo(
     actor: &Actor,
     database_url: Option<String>,
 ) -> Result<()> {
+    if let Some(DemoCommand::BenchFiles {
+        rows,
+        xlsx_rows,
+        seed,
+        out,
+    }) = args.command
+    {
+        let (csv, xlsx) = demo::bench_files(&out, rows, xlsx_rows, seed)?;
+        outln!(
+            "已生成 wrote {} ({rows} rows) and {} ({xlsx_rows} rows)",
+            csv.display(),
+            xlsx.display()
+        );
+        return Ok(());
+    }
     if let Some(DemoCommand::Generate { persons, seed, out }) = args.command {
         let output = generate(persons, seed, &out)?;
         outln!(

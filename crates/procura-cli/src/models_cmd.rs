@@ -28,6 +28,12 @@ pub(crate) enum ModelsCommand {
         /// Bindings for --sql (role=dataset[@version], role.field=column)
         #[arg(long = "bind")]
         bindings: Vec<String>,
+        /// Parameters for --sql (name=value)
+        #[arg(long = "param")]
+        params: Vec<String>,
+        /// With --sql: print {"sql": …, "tables": {name: parquet path}} as JSON
+        #[arg(long)]
+        json: bool,
     },
     /// 运行模型自带的测试 / run a model's fixture tests (all models without an id)
     Test {
@@ -120,7 +126,30 @@ pub(crate) async fn models(app: &App, actor: &Actor, command: ModelsCommand) -> 
             }
             outln!("{out}");
         }
-        ModelsCommand::Show { id, sql, bindings } => {
+        ModelsCommand::Show {
+            id,
+            sql,
+            bindings,
+            params,
+            json,
+        } => {
+            if sql && json {
+                let request = RunRequest {
+                    model: id.clone(),
+                    bindings,
+                    params: parse_params(&params)?,
+                };
+                let (sql, tables) = app.model_sql(actor, &request).await?;
+                let tables: serde_json::Map<String, serde_json::Value> = tables
+                    .into_iter()
+                    .map(|(name, path)| (name, json!(path.display().to_string())))
+                    .collect();
+                outln!(
+                    "{}",
+                    serde_json::to_string_pretty(&json!({"sql": sql, "tables": tables}))?
+                );
+                return Ok(());
+            }
             let entry = app.model(actor, &id)?;
             let model = &entry.model;
             let m = &model.meta;
@@ -202,9 +231,9 @@ pub(crate) async fn models(app: &App, actor: &Actor, command: ModelsCommand) -> 
                 let request = RunRequest {
                     model: m.id.clone(),
                     bindings,
-                    params: Vec::new(),
+                    params: parse_params(&params)?,
                 };
-                outln!("\n{}", app.model_sql(actor, &request).await?);
+                outln!("\n{}", app.model_sql(actor, &request).await?.0);
             }
         }
         ModelsCommand::Test { id } => {

@@ -695,7 +695,8 @@ mod tests {
         ] {
             check_header(header, "person_id", FieldType::PersonId);
         }
-        check_header("户主身份证号", "户主身份证号", FieldType::PersonId);
+        check_header("户主身份证号", "householder_id", FieldType::PersonId);
+        check_header("嫌疑人身份证号", "嫌疑人身份证号", FieldType::PersonId);
         check_header("身份证号(18位)", "person_id", FieldType::PersonId);
     }
 

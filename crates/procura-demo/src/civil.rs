@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::calendar::{AS_OF, add_days, date, random_day};
 use crate::datasets::CIVIL_CASES;
 use crate::error::Error;
-use crate::noise::{Charset, DateStyle, damaged_id, date_text, id_text, name_text};
+use crate::noise::{Charset, DateStyle, date_text, id_text, name_text, row_id};
 use crate::plan::{Ctx, Need};
 use crate::truth::Model;
 use crate::write::{Cell, text};
@@ -164,11 +164,7 @@ fn write_suits(ctx: &mut Ctx, rng: &mut ChaCha8Rng, suits: &[Suit]) -> Result<()
     for suit in suits {
         let plaintiff = &ctx.pop.persons[suit.plaintiff];
         let defendant = &ctx.pop.persons[suit.defendant];
-        let plaintiff_id = if suit.damaged {
-            damaged_id(rng, &plaintiff.id)
-        } else {
-            id_text(rng, plaintiff, 0.05)
-        };
+        let plaintiff_id = row_id(rng, plaintiff, suit.damaged, 0.05);
         let case_no = ctx.case_no(suit.filed, "民初");
         let claim = f64::from(rng.random_range(5..=500)) / 10.0;
         writer.row(vec![

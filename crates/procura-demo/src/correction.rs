@@ -20,8 +20,8 @@ use crate::datasets::{
 };
 use crate::error::Error;
 use crate::noise::{
-    Charset, DateStyle, chinese_number, damaged_id, date_text, datetime_text, id_text, mixed_date,
-    name_text, term,
+    Charset, DateStyle, chinese_number, date_text, datetime_text, id_text, mixed_date, name_text,
+    row_id, term,
 };
 use crate::plan::{CaseNo, Ctx, Need};
 use crate::population::{HOME, NEIGHBOURS};
@@ -57,6 +57,8 @@ struct Roster {
 
 struct Probation {
     person: usize,
+    /// The judgment row carries an unusable ID (a non-exact positive).
+    damaged: bool,
     case_no: CaseNo,
     charge: &'static str,
     sentence: String,
@@ -254,6 +256,7 @@ fn add_probation(
     let case_no = ctx.case_no(add_days(effective, -rng.random_range(20..=60)), "刑初");
     data.probations.push(Probation {
         person,
+        damaged: false,
         case_no,
         charge,
         sentence,
@@ -268,7 +271,8 @@ fn plant_m06(ctx: &mut Ctx, rng: &mut ChaCha8Rng, data: &mut Correction) -> Resu
     let scale = ctx.scale;
     for i in 0..scale.positives() {
         let person = ctx.person(Need::Working)?;
-        let (effective, delay, note) = if i % 5 < 3 {
+        let damaged = i < scale.non_exact();
+        let (effective, delay, note) = if i % 5 < 3 && !damaged {
             let effective = random_day(rng, date(2023, 1, 1), add_days(AS_OF, -70));
             let delay = rng.random_range(11..=60);
             (
@@ -281,8 +285,14 @@ fn plant_m06(ctx: &mut Ctx, rng: &mut ChaCha8Rng, data: &mut Correction) -> Resu
             (effective, None, format!("判决 {effective} 生效，未报到"))
         };
         let index = add_probation(ctx, rng, data, person, effective, delay, None);
+        data.probations[index].damaged = damaged;
         let key = data.probations[index].case_no.canonical();
-        ctx.truth.positive(Model::M06, &key, true, note);
+        let note = if damaged {
+            format!("{note}；判决记录身份证号缺失或有误")
+        } else {
+            note
+        };
+        ctx.truth.positive(Model::M06, &key, !damaged, note);
     }
     for j in 0..2 * scale.near_misses() {
         let person = ctx.person(Need::Working)?;
@@ -312,9 +322,12 @@ fn plant_m06(ctx: &mut Ctx, rng: &mut ChaCha8Rng, data: &mut Correction) -> Resu
     Ok(())
 }
 
-/// The days of a probationer's correction that fall inside the hotel data.
+/// The days of a probationer's correction that fall inside the hotel data, except the last:
+/// a check-in time on the last day compared with the end date as a timestamp (midnight)
+/// would fall outside, so no case depends on it.
 fn correction_window(roster: &Roster) -> (NaiveDate, NaiveDate) {
-    (roster.start.max(STAYS_FROM), roster.end.min(AS_OF))
+    let last = add_days(roster.end.min(AS_OF), -1);
+    (roster.start.max(STAYS_FROM), last)
 }
 
 fn plant_m07(
@@ -407,7 +420,9 @@ fn m07_near_miss(
             let day = random_day(rng, from, to);
             let hotel = places.other_than(rng, &roster.region);
             let start = add_days(day, -rng.random_range(0..=3));
-            let end = add_days(day, rng.random_range(0..=3));
+            // The leave ends after the stay day, so that the check-in time is inside it
+            // even when compared as a timestamp.
+            let end = add_days(day, rng.random_range(1..=3));
             data.leave(person, start, end, hotel);
             (
                 day,
@@ -468,7 +483,7 @@ fn background_movements(
             1 if from <= to => {
                 let leave_start = random_day(rng, from, to);
                 let leave_end = add_days(leave_start, rng.random_range(1..=7));
-                let at = random_moment(rng, leave_start, leave_end.min(AS_OF));
+                let at = random_moment(rng, leave_start, add_days(leave_end.min(AS_OF), -1));
                 data.leave(person, leave_start, leave_end, elsewhere);
                 data.stays.push(Stay {
                     person,
@@ -514,7 +529,7 @@ fn write_judgments(ctx: &mut Ctx, rng: &mut ChaCha8Rng, data: &Correction) -> Re
         writer.row(vec![
             text(probation.case_no.display.clone()),
             text(name_text(rng, &person.name, Charset::Unicode, 0.03)),
-            text(id_text(rng, person, 0.05)),
+            text(row_id(rng, person, probation.damaged, 0.05)),
             text(probation.charge),
             text(probation.sentence.clone()),
             text(mixed_date(rng, probation.effective, true)),
@@ -600,11 +615,7 @@ fn write_stays(
         while let Some((_, i)) = special.next_if(|(p, _)| *p == position) {
             let stay = &data.stays[i];
             let person = &pop.persons[stay.person];
-            let id = if stay.damaged {
-                damaged_id(rng, &person.id)
-            } else {
-                id_text(rng, person, 0.05)
-            };
+            let id = row_id(rng, person, stay.damaged, 0.05);
             let name = name_text(rng, &person.name, Charset::Unicode, 0.03);
             writer.row(stay_row(rng, places, name, id, stay.at, stay.hotel))?;
         }

@@ -17,7 +17,7 @@ use crate::datasets::{CRIMINAL_JUDGMENTS, EXECUTION_CASES, LICENCE_STATUS};
 use crate::error::Error;
 use crate::noise::{
     Charset, DateStyle, chinese_number, date_text, id_text, mixed_amount, mixed_date, name_text,
-    term,
+    row_id, term,
 };
 use crate::plan::{CaseNo, Ctx, Need};
 use crate::truth::Model;
@@ -52,6 +52,8 @@ struct Judgment {
     fine: Fine,
     effective: NaiveDate,
     execution: Option<NaiveDate>,
+    /// The judgment row carries an unusable ID (a non-exact positive).
+    damaged: bool,
 }
 
 struct Licence {
@@ -130,6 +132,7 @@ fn judgment(
         fine,
         effective,
         execution: None,
+        damaged: false,
     }
 }
 
@@ -231,13 +234,17 @@ fn plant_m11(ctx: &mut Ctx, rng: &mut ChaCha8Rng, courts: &mut Courts) -> Result
     for i in 0..ctx.scale.positives() {
         let person = ctx.person(Need::Working)?;
         let effective = random_day(rng, date(2022, 7, 1), date(2025, 3, 20));
-        let judgment = traffic_judgment(ctx, rng, person, effective);
-        let late = if i % 4 == 2 {
+        let mut judgment = traffic_judgment(ctx, rng, person, effective);
+        // A linkage case is a conviction whose row lost the ID and whose licence was never
+        // touched; the exact model cannot see it at all.
+        judgment.damaged = i < ctx.scale.non_exact();
+        let variant = if judgment.damaged { 0 } else { i % 4 };
+        let late = if variant == 2 {
             timely(rng, effective, 91..=200)
         } else {
             None
         };
-        let outcome = match (i % 4, late) {
+        let outcome = match (variant, late) {
             (2, Some(day)) => {
                 courts.licence(person, "吊销", day);
                 format!("{day} 才吊销驾驶证")
@@ -252,9 +259,12 @@ fn plant_m11(ctx: &mut Ctx, rng: &mut ChaCha8Rng, courts: &mut Courts) -> Result
             }
             _ => "驾驶证未吊销".to_owned(),
         };
-        let note = format!("{}判决 {effective} 生效，{outcome}", judgment.charge);
+        let mut note = format!("{}判决 {effective} 生效，{outcome}", judgment.charge);
+        if judgment.damaged {
+            note.push_str("；判决记录身份证号缺失或有误");
+        }
         let id = ctx.pop.persons[person].id.clone();
-        ctx.truth.positive(Model::M11, &id, true, note);
+        ctx.truth.positive(Model::M11, &id, !judgment.damaged, note);
         courts.judgments.push(judgment);
     }
     for j in 0..2 * ctx.scale.near_misses() {
@@ -342,7 +352,7 @@ fn write_judgments(ctx: &mut Ctx, rng: &mut ChaCha8Rng, courts: &Courts) -> Resu
         writer.row(vec![
             text(judgment.case_no.display.clone()),
             text(name_text(rng, &person.name, Charset::Unicode, 0.03)),
-            text(id_text(rng, person, 0.05)),
+            text(row_id(rng, person, judgment.damaged, 0.05)),
             text(judgment.charge),
             text(judgment.sentence.clone()),
             match judgment.fine {

@@ -93,9 +93,12 @@ fn plant_m36(
         let damaged = i < scale.non_exact();
         let penalty = random_day(rng, date(2021, 6, 1), date(2025, 5, 31));
         let room = (AS_OF - penalty).num_days().min(1095);
-        let paid = match i {
-            1 => penalty,
-            2 if room == 1095 => add_days(penalty, 1095),
+        // Two exact positives sit on the edges of the window: the day of the penalty and
+        // the 1095th day after it.
+        let edge = i.wrapping_sub(scale.non_exact());
+        let paid = match edge {
+            0 => penalty,
+            1 if room == 1095 => add_days(penalty, 1095),
             _ => add_days(penalty, rng.random_range(0..=room)),
         };
         penalties.push(Penalty { org, day: penalty });

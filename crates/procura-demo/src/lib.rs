@@ -34,6 +34,8 @@ mod social;
 mod truth;
 mod write;
 
+pub mod bench_data;
+
 #[cfg(test)]
 mod verify;
 
@@ -53,6 +55,9 @@ use crate::write::RecordedTable;
 
 /// The reference date ("today") of every demo: 2025-06-30.
 pub const AS_OF: NaiveDate = calendar::AS_OF;
+
+/// The population size of the standard demo.
+pub const DEFAULT_PERSONS: usize = 2_000;
 
 /// The manifest file in the output directory: the list of datasets.
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -139,18 +144,24 @@ pub(crate) fn run(
     medical::generate(&mut ctx)?;
     enterprise::generate_waste_oil(&mut ctx)?;
 
-    let truth = std::mem::replace(&mut ctx.truth, truth::TruthBuilder::new()).finish(AS_OF);
-    write_json(&config.out.join(MANIFEST_FILE), &ctx.datasets)?;
+    let Ctx {
+        truth,
+        datasets,
+        recorded,
+        ..
+    } = ctx;
+    let truth = truth.finish(AS_OF);
+    write_json(&config.out.join(MANIFEST_FILE), &datasets)?;
     write_json(&config.out.join(TRUTH_FILE), &truth)?;
-    let rows_written = ctx.datasets.iter().map(|d| d.rows).sum();
+    let rows_written = datasets.iter().map(|d| d.rows).sum();
     Ok(Run {
         output: DemoOutput {
             as_of: AS_OF,
-            datasets: std::mem::take(&mut ctx.datasets),
+            datasets,
             truth,
             rows_written,
         },
-        recorded: std::mem::take(&mut ctx.recorded),
+        recorded,
     })
 }
 

@@ -13,7 +13,7 @@ use crate::calendar::{AS_OF, add_days, date, random_day};
 use crate::datasets::{MEDICAL_CLAIMS, TRAFFIC_ACCIDENTS};
 use crate::error::Error;
 use crate::noise::{
-    Charset, DateStyle, damaged_id, date_text, grouped, id_text, mixed_date, name_text, plain,
+    Charset, DateStyle, date_text, grouped, id_text, mixed_date, name_text, plain, row_id,
 };
 use crate::plan::{Ctx, Need};
 use crate::population::HOME;
@@ -183,11 +183,7 @@ fn write_claims(ctx: &mut Ctx, rng: &mut ChaCha8Rng, medical: &Medical) -> Resul
         while let Some((_, i)) = special.next_if(|(p, _)| *p == position) {
             let claim = &medical.claims[i];
             let person = &pop.persons[claim.person];
-            let id = if claim.damaged {
-                damaged_id(rng, &person.id)
-            } else {
-                id_text(rng, person, 0.05)
-            };
+            let id = row_id(rng, person, claim.damaged, 0.05);
             let name = name_text(rng, &person.name, Charset::Unicode, 0.03);
             writer.row(claim_row(rng, id, name, claim.admitted, claim.diagnosis))?;
         }

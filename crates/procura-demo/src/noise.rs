@@ -65,6 +65,16 @@ fn full_width(text: &str) -> String {
         .collect()
 }
 
+/// The ID as written in a row: [`damaged_id`] when the row is a planted linkage case,
+/// otherwise [`id_text`].
+pub(crate) fn row_id(rng: &mut ChaCha8Rng, person: &Person, damaged: bool, rate: f64) -> String {
+    if damaged {
+        damaged_id(rng, &person.id)
+    } else {
+        id_text(rng, person, rate)
+    }
+}
+
 /// An ID number no parser accepts: missing, `不详`, one digit mistyped (which the MOD 11-2
 /// check always catches) or the check character dropped.
 pub(crate) fn damaged_id(rng: &mut ChaCha8Rng, id: &str) -> String {

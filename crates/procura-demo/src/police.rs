@@ -15,7 +15,7 @@ use crate::calendar::{AS_OF, add_days, at_time, date, random_day};
 use crate::datasets::{ADMIN_PENALTIES, CRIMINAL_FILINGS, POLICE_CASES, TRAFFIC_PENALTIES};
 use crate::error::Error;
 use crate::noise::{
-    Charset, DateStyle, damaged_id, date_text, datetime_text, id_text, mixed_date, name_text,
+    Charset, DateStyle, date_text, datetime_text, id_text, mixed_date, name_text, row_id,
 };
 use crate::plan::{Ctx, Need};
 use crate::population::HOME;
@@ -36,6 +36,8 @@ const PLATE_CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 
 struct TrafficPenalty {
     person: usize,
+    /// The penalty row carries an unusable ID (a non-exact positive).
+    damaged: bool,
     at: NaiveDateTime,
     /// Blood alcohol in tenths of mg/100ml, so that 79.9 and 80.0 are exact.
     bac_tenths: u32,
@@ -76,13 +78,16 @@ impl Police {
         person: usize,
         day: NaiveDate,
         bac_tenths: u32,
-    ) {
+    ) -> &mut TrafficPenalty {
         let at = night(rng, day);
         self.traffic.push(TrafficPenalty {
             person,
+            damaged: false,
             at,
             bac_tenths,
         });
+        let last = self.traffic.len() - 1;
+        &mut self.traffic[last]
     }
 
     fn filing(&mut self, person: usize, cause: &'static str, day: NaiveDate) {
@@ -126,14 +131,18 @@ fn plant_m35(ctx: &mut Ctx, rng: &mut ChaCha8Rng, police: &mut Police) -> Result
     for i in 0..ctx.scale.positives() {
         let person = ctx.person(Need::Working)?;
         let day = random_day(rng, TRAFFIC_FROM, add_days(AS_OF, -200));
-        let tenths = if i == 0 {
+        // The first exact positive sits exactly on the threshold.
+        let tenths = if i == ctx.scale.non_exact() {
             800
         } else {
             rng.random_range(800..=2500)
         };
-        police.drink_driving(rng, person, day, tenths);
+        // A linkage case is a penalty whose row lost the ID and that was never prosecuted.
+        let damaged = i < ctx.scale.non_exact();
+        police.drink_driving(rng, person, day, tenths).damaged = damaged;
         let drunk = format!("{day} 醉驾（{}mg/100ml）", bac(tenths));
-        let note = match i % 5 {
+        let variant = if damaged { 0 } else { i % 5 };
+        let note = match variant {
             3 => {
                 let filed = add_days(day, rng.random_range(181..=300)).min(AS_OF);
                 police.filing(person, "危险驾驶案", filed);
@@ -145,10 +154,11 @@ fn plant_m35(ctx: &mut Ctx, rng: &mut ChaCha8Rng, police: &mut Police) -> Result
                 police.filing(person, cause, add_days(day, -rng.random_range(30..=300)));
                 format!("{drunk}，此前另案立案，醉驾未立案")
             }
+            _ if damaged => format!("{drunk}，未刑事立案；处罚记录身份证号缺失或有误"),
             _ => format!("{drunk}，未刑事立案"),
         };
         let id = ctx.pop.persons[person].id.clone();
-        ctx.truth.positive(Model::M35, &id, true, note);
+        ctx.truth.positive(Model::M35, &id, !damaged, note);
     }
     for j in 0..2 * ctx.scale.near_misses() {
         let person = ctx.person(Need::Working)?;
@@ -385,7 +395,7 @@ fn write_traffic(ctx: &mut Ctx, rng: &mut ChaCha8Rng, police: &Police) -> Result
         writer.row(vec![
             text(format!("越公（交）决字〔{year}〕第{number:05}号")),
             text(name_text(rng, &person.name, Charset::Gbk, 0.03)),
-            text(id_text(rng, person, 0.06)),
+            text(row_id(rng, person, penalty.damaged, 0.06)),
             text(datetime_text(penalty.at)),
             text(violation),
             text(bac(penalty.bac_tenths)),
@@ -438,11 +448,7 @@ fn write_admin(ctx: &mut Ctx, rng: &mut ChaCha8Rng, police: &Police) -> Result<(
         let person = &ctx.pop.persons[penalty.person];
         let year = penalty.day.year();
         let number = ctx.serial(year, "行罚决");
-        let id = if penalty.damaged {
-            damaged_id(rng, &person.id)
-        } else {
-            id_text(rng, person, 0.05)
-        };
+        let id = row_id(rng, person, penalty.damaged, 0.05);
         let amount = match penalty.offence {
             "盗窃" => Cell::Number(f64::from(rng.random_range(2..=60) * 50)),
             "故意损毁财物" => Cell::Number(f64::from(rng.random_range(1..=40) * 100)),

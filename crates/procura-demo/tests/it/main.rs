@@ -296,11 +296,14 @@ fn workbooks_open_with_their_sheets_and_headers() {
 }
 
 /// A large population, for timing: `PROCURA_DEMO_PERSONS=500000 cargo test --release -p
-/// procura-demo --test it -- --ignored large_population` (defaults to 50 000 persons; set
+/// procura-demo --test it large_population` with `PROCURA_SLOW_TESTS=1` (defaults to 50 000 persons; set
 /// `PROCURA_DEMO_OUT` to an empty or new directory to keep the files).
 #[test]
-#[ignore = "slow: generates a large population"]
 fn large_population() {
+    // Slow: runs only when asked for (PROCURA_SLOW_TESTS=1), like the other slow suites.
+    if std::env::var_os("PROCURA_SLOW_TESTS").is_none() {
+        return;
+    }
     let persons = std::env::var("PROCURA_DEMO_PERSONS")
         .ok()
         .and_then(|value| value.parse().ok())
