@@ -335,6 +335,8 @@ const EXACT: &[(&str, &str, FieldType)] = &[
     ("联系方式", "phone", FieldType::Phone),
     ("电话号码", "phone", FieldType::Phone),
     ("行政区划代码", "region_code", FieldType::RegionCode),
+    ("户籍地区划", "region_code", FieldType::RegionCode),
+    ("户籍地区划代码", "region_code", FieldType::RegionCode),
     ("区划代码", "region_code", FieldType::RegionCode),
     ("地区代码", "region_code", FieldType::RegionCode),
     ("案号", "case_no", FieldType::CaseNumber),
@@ -654,6 +656,21 @@ pub fn normalize_org_name(raw: &str) -> String {
         .collect()
 }
 
+/// An organisation name reduced for matching: [`normalize_org_name`], then leading place names
+/// stripped (`浙江省绍兴市越城区恒达汽修有限公司` → `恒达汽修有限公司`), legal-form variants
+/// unified (`有限责任公司` → `有限公司`) and brackets removed (`（绍兴）` parts kept as text).
+pub fn org_match_name(raw: &str) -> String {
+    let mut name = normalize_org_name(raw);
+    while let Some(place) = region::place_names()
+        .iter()
+        .find(|p| name.starts_with(p.as_str()) && name.len() > p.len())
+    {
+        name = name[place.len()..].to_owned();
+    }
+    name.replace("有限责任公司", "有限公司")
+        .replace(['(', ')'], "")
+}
+
 /// A plain number: full-width digits, thousands separators and a trailing unit word allowed
 /// (`80`, `1,234.5`, `85.3mg/100ml`).
 pub fn parse_number(raw: &str) -> Option<f64> {
@@ -748,6 +765,22 @@ mod tests {
         assert_eq!(
             normalize_case_number("绍越公（交）决字〔2023〕第 5 号"),
             "绍越公(交)决字(2023)第5号"
+        );
+    }
+
+    #[test]
+    fn org_names_match_without_places_and_legal_form_variants() {
+        assert_eq!(
+            org_match_name("浙江省绍兴市越城区恒达汽车维修有限责任公司"),
+            "恒达汽车维修有限公司"
+        );
+        assert_eq!(
+            org_match_name("绍兴恒达汽车维修有限公司"),
+            "恒达汽车维修有限公司"
+        );
+        assert_eq!(
+            org_match_name(" 恒达汽车维修（绍兴）有限公司 "),
+            "恒达汽车维修绍兴有限公司"
         );
     }
 

@@ -146,6 +146,44 @@ pub fn current_county_codes() -> Vec<String> {
     codes
 }
 
+/// Every place name of the newest revision, with and without its administrative suffix
+/// (`绍兴市` and `绍兴`, `越城区` and `越城`), longest first: for stripping a leading region
+/// from organisation names.
+pub fn place_names() -> &'static [String] {
+    static NAMES: OnceLock<Vec<String>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let newest = newest_revision();
+        let mut names: Vec<String> = Vec::new();
+        for periods in table().periods.values() {
+            for period in periods
+                .iter()
+                .filter(|p| p.last == newest && !is_placeholder(p.name))
+            {
+                names.push(period.name.to_owned());
+                for suffix in [
+                    "省",
+                    "市",
+                    "自治区",
+                    "自治州",
+                    "县",
+                    "区",
+                    "自治县",
+                    "特别行政区",
+                ] {
+                    if let Some(short) = period.name.strip_suffix(suffix)
+                        && short.chars().count() >= 2
+                    {
+                        names.push(short.to_owned());
+                    }
+                }
+            }
+        }
+        names.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
+        names.dedup();
+        names
+    })
+}
+
 fn newest_revision() -> u32 {
     static NEWEST: OnceLock<u32> = OnceLock::new();
     *NEWEST.get_or_init(|| {

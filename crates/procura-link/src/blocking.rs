@@ -1,0 +1,205 @@
+//! Blocking: which record pairs are compared at all. Each rule groups records by a key; pairs
+//! inside a group are candidates, unless an earlier rule already produced them (so every pair
+//! is compared once). Pairs of records with the same valid ID are linked deterministically,
+//! and pairs of records with two different valid IDs are different people (the MOD 11-2 check
+//! catches every single-digit typo and adjacent transposition), so neither is a candidate.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use serde::{Deserialize, Serialize};
+
+use crate::compare::Comparison;
+use crate::record::Record;
+
+/// A blocking rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockingRule {
+    /// Same birth date.
+    BirthDate,
+    /// Same surname pinyin and birth year.
+    SurnamePinyinBirthYear,
+    /// Same full-name pinyin and birth year.
+    NamePinyinBirthYear,
+    /// Same region and same simplified name.
+    RegionName,
+    /// Same full-name pinyin (for records without a birth date).
+    NamePinyin,
+    /// Same first 14 ID characters (region + birth date) of valid or damaged IDs.
+    IdPrefix,
+}
+
+impl BlockingRule {
+    /// The default rules, in order.
+    pub const DEFAULT: [BlockingRule; 4] = [
+        BlockingRule::BirthDate,
+        BlockingRule::NamePinyinBirthYear,
+        BlockingRule::RegionName,
+        BlockingRule::IdPrefix,
+    ];
+
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            BlockingRule::BirthDate => "birth_date",
+            BlockingRule::SurnamePinyinBirthYear => "surname_pinyin+birth_year",
+            BlockingRule::NamePinyinBirthYear => "name_pinyin+birth_year",
+            BlockingRule::RegionName => "region+name",
+            BlockingRule::NamePinyin => "name_pinyin",
+            BlockingRule::IdPrefix => "id_prefix",
+        }
+    }
+
+    /// Parses a code.
+    pub fn parse(code: &str) -> Option<BlockingRule> {
+        [
+            BlockingRule::BirthDate,
+            BlockingRule::SurnamePinyinBirthYear,
+            BlockingRule::NamePinyinBirthYear,
+            BlockingRule::RegionName,
+            BlockingRule::NamePinyin,
+            BlockingRule::IdPrefix,
+        ]
+        .into_iter()
+        .find(|r| r.code() == code)
+    }
+
+    /// Comparisons whose levels the rule fixes (not trained in its EM session).
+    pub fn comparisons(self) -> &'static [Comparison] {
+        match self {
+            BlockingRule::BirthDate => &[Comparison::Birth],
+            BlockingRule::SurnamePinyinBirthYear => &[],
+            BlockingRule::NamePinyinBirthYear | BlockingRule::NamePinyin => &[Comparison::Name],
+            BlockingRule::RegionName => &[Comparison::Name, Comparison::Region],
+            BlockingRule::IdPrefix => &[Comparison::Birth, Comparison::Region],
+        }
+    }
+
+    /// The record's key under this rule (`None`: the record is not blocked by it).
+    pub fn key(self, record: &Record) -> Option<u64> {
+        let mut hasher = DefaultHasher::new();
+        (self as u8).hash(&mut hasher);
+        match self {
+            BlockingRule::BirthDate => record.birth?.hash(&mut hasher),
+            BlockingRule::SurnamePinyinBirthYear => {
+                record.surname_pinyin.as_deref()?.hash(&mut hasher);
+                record.birth_year()?.hash(&mut hasher);
+            }
+            BlockingRule::NamePinyinBirthYear => {
+                record.pinyin.as_deref()?.hash(&mut hasher);
+                record.birth_year()?.hash(&mut hasher);
+            }
+            BlockingRule::RegionName => {
+                record.region?.hash(&mut hasher);
+                record.simplified.as_deref()?.hash(&mut hasher);
+            }
+            BlockingRule::NamePinyin => record.pinyin.as_deref()?.hash(&mut hasher),
+            BlockingRule::IdPrefix => record
+                .id
+                .as_deref()
+                .or(record.id_digits.as_deref())?
+                .get(..14)?
+                .hash(&mut hasher),
+        }
+        Some(hasher.finish())
+    }
+}
+
+/// Keys of every record under every rule, computed once.
+pub struct Blocks {
+    keys: Vec<Vec<Option<u64>>>,
+    groups: Vec<Vec<Vec<u32>>>,
+}
+
+impl Blocks {
+    /// Groups records under each rule.
+    pub fn build(records: &[Record], rules: &[BlockingRule]) -> Blocks {
+        let keys: Vec<Vec<Option<u64>>> = rules
+            .iter()
+            .map(|rule| records.iter().map(|r| rule.key(r)).collect())
+            .collect();
+        let groups = keys
+            .iter()
+            .map(|rule_keys| {
+                let mut map: HashMap<u64, Vec<u32>> = HashMap::new();
+                for (index, key) in rule_keys.iter().enumerate() {
+                    if let Some(key) = key {
+                        map.entry(*key).or_default().push(index as u32);
+                    }
+                }
+                let mut groups: Vec<Vec<u32>> = map.into_values().filter(|g| g.len() > 1).collect();
+                groups.sort_unstable_by_key(|g| g[0]);
+                groups
+            })
+            .collect();
+        Blocks { keys, groups }
+    }
+
+    /// The groups of rule `rule_index`.
+    pub fn groups(&self, rule_index: usize) -> &[Vec<u32>] {
+        &self.groups[rule_index]
+    }
+
+    /// Whether the pair is a candidate of rule `rule_index` (not of an earlier rule, and not
+    /// decided by valid IDs).
+    pub fn is_candidate(&self, records: &[Record], rule_index: usize, a: u32, b: u32) -> bool {
+        let (ra, rb) = (&records[a as usize], &records[b as usize]);
+        if ra.id.is_some() && rb.id.is_some() {
+            return false;
+        }
+        (0..rule_index).all(|earlier| {
+            let keys = &self.keys[earlier];
+            match (keys[a as usize], keys[b as usize]) {
+                (Some(x), Some(y)) => x != y,
+                _ => true,
+            }
+        })
+    }
+
+    /// Folds over every candidate pair of rule `rule_index`, group by group, in parallel.
+    pub fn fold_pairs<T, I, F, M>(
+        &self,
+        records: &[Record],
+        rule_index: usize,
+        identity: I,
+        fold: F,
+        merge: M,
+    ) -> T
+    where
+        T: Send,
+        I: Fn() -> T + Sync + Send,
+        F: Fn(T, u32, u32) -> T + Sync + Send,
+        M: Fn(T, T) -> T + Sync + Send,
+    {
+        use rayon::prelude::*;
+        self.groups[rule_index]
+            .par_iter()
+            .fold(&identity, |mut accumulator, group| {
+                for (i, a) in group.iter().enumerate() {
+                    for b in &group[i + 1..] {
+                        if self.is_candidate(records, rule_index, *a, *b) {
+                            accumulator = fold(accumulator, *a, *b);
+                        }
+                    }
+                }
+                accumulator
+            })
+            .reduce(&identity, &merge)
+    }
+
+    /// Counts the candidate pairs of every rule.
+    pub fn count_pairs(&self, records: &[Record]) -> Vec<u64> {
+        (0..self.groups.len())
+            .map(|rule| {
+                self.fold_pairs(
+                    records,
+                    rule,
+                    || 0u64,
+                    |count, _, _| count + 1,
+                    |x, y| x + y,
+                )
+            })
+            .collect()
+    }
+}

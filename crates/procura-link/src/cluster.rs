@@ -1,0 +1,226 @@
+//! Clustering: records sharing a valid ID are one entity; scored pairs above the threshold
+//! join entities, strongest first, but never two entities that each hold a different valid ID
+//! (two valid IDs are two people). Entity keys are the entity's valid ID, else a hash of its
+//! smallest record key: the same data gives the same keys on every run.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::record::Record;
+
+/// How a record is tied to its entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strength {
+    /// No valid ID and no accepted link.
+    Unlinked,
+    /// Linked by a pair above the probable threshold.
+    Probable,
+    /// Linked by a pair above the strong threshold.
+    Strong,
+    /// Linked because a person confirmed the pair.
+    Confirmed,
+    /// Its own valid ID is the entity's key.
+    Exact,
+}
+
+impl Strength {
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Strength::Unlinked => "unlinked",
+            Strength::Probable => "probable",
+            Strength::Strong => "strong",
+            Strength::Confirmed => "confirmed",
+            Strength::Exact => "exact",
+        }
+    }
+
+    /// The Chinese label.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Strength::Unlinked => "未关联",
+            Strength::Probable => "可能",
+            Strength::Strong => "高度可能",
+            Strength::Confirmed => "人工确认",
+            Strength::Exact => "精确匹配",
+        }
+    }
+
+    /// A number for SQL comparisons: exact 4, confirmed and strong 3, probable 2, unlinked 0.
+    pub fn rank(self) -> i64 {
+        match self {
+            Strength::Exact => 4,
+            Strength::Confirmed | Strength::Strong => 3,
+            Strength::Probable => 2,
+            Strength::Unlinked => 0,
+        }
+    }
+
+    /// Parses a code (or a Chinese label).
+    pub fn parse(text: &str) -> Option<Strength> {
+        [
+            Strength::Unlinked,
+            Strength::Probable,
+            Strength::Strong,
+            Strength::Confirmed,
+            Strength::Exact,
+        ]
+        .into_iter()
+        .find(|s| s.code() == text || s.zh() == text)
+    }
+}
+
+/// An accepted edge between two records.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Edge {
+    /// First record.
+    pub a: u32,
+    /// Second record.
+    pub b: u32,
+    /// Match probability (1.0 for confirmed pairs).
+    pub probability: f64,
+    /// Strength the edge gives.
+    pub strength: Strength,
+}
+
+/// A record's entity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    /// The entity key.
+    pub entity: String,
+    /// How the record is tied to it.
+    pub strength: Strength,
+    /// The probability of its best edge (1.0 for exact).
+    pub probability: f64,
+}
+
+struct UnionFind {
+    parent: Vec<u32>,
+    id: Vec<Option<u32>>,
+}
+
+impl UnionFind {
+    fn find(&mut self, x: u32) -> u32 {
+        let mut root = x;
+        while self.parent[root as usize] != root {
+            root = self.parent[root as usize];
+        }
+        let mut node = x;
+        while self.parent[node as usize] != root {
+            let next = self.parent[node as usize];
+            self.parent[node as usize] = root;
+            node = next;
+        }
+        root
+    }
+
+    /// Joins two sets unless each holds a different valid ID.
+    fn union(&mut self, a: u32, b: u32) -> bool {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return true;
+        }
+        match (self.id[ra as usize], self.id[rb as usize]) {
+            (Some(x), Some(y)) if x != y => false,
+            (x, y) => {
+                self.parent[rb as usize] = ra;
+                self.id[ra as usize] = x.or(y);
+                true
+            }
+        }
+    }
+}
+
+/// Assigns every record to an entity.
+pub fn cluster(records: &[Record], mut edges: Vec<Edge>) -> Vec<Assignment> {
+    let mut ids: HashMap<&str, u32> = HashMap::new();
+    let record_id: Vec<Option<u32>> = records
+        .iter()
+        .map(|r| {
+            r.id.as_deref().map(|id| {
+                let next = ids.len() as u32;
+                *ids.entry(id).or_insert(next)
+            })
+        })
+        .collect();
+    let mut sets = UnionFind {
+        parent: (0..records.len() as u32).collect(),
+        id: record_id.clone(),
+    };
+    // Records with the same valid ID: one entity.
+    let mut first: HashMap<u32, u32> = HashMap::new();
+    for (index, id) in record_id.iter().enumerate() {
+        if let Some(id) = id {
+            let anchor = *first.entry(*id).or_insert(index as u32);
+            sets.union(anchor, index as u32);
+        }
+    }
+    edges.sort_by(|x, y| {
+        y.probability
+            .total_cmp(&x.probability)
+            .then((x.a, x.b).cmp(&(y.a, y.b)))
+    });
+    let mut best: Vec<Option<(f64, Strength)>> = vec![None; records.len()];
+    for edge in &edges {
+        if sets.union(edge.a, edge.b) {
+            for node in [edge.a, edge.b] {
+                let slot = &mut best[node as usize];
+                if slot.is_none_or(|(p, s)| (edge.strength, edge.probability) > (s, p)) {
+                    *slot = Some((edge.probability, edge.strength));
+                }
+            }
+        }
+    }
+    // Entity keys: the most common valid ID of the set, else a hash of its smallest record key.
+    let mut members: HashMap<u32, Vec<u32>> = HashMap::new();
+    for index in 0..records.len() as u32 {
+        let root = sets.find(index);
+        members.entry(root).or_default().push(index);
+    }
+    let mut keys: HashMap<u32, String> = HashMap::new();
+    for (root, list) in &members {
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for index in list {
+            if let Some(id) = records[*index as usize].id.as_deref() {
+                *counts.entry(id).or_insert(0) += 1;
+            }
+        }
+        let key = match counts
+            .into_iter()
+            .max_by(|x, y| x.1.cmp(&y.1).then(y.0.cmp(x.0)))
+        {
+            Some((id, _)) => id.to_owned(),
+            None => {
+                let smallest = list
+                    .iter()
+                    .map(|i| records[*i as usize].key.as_str())
+                    .min()
+                    .unwrap_or("");
+                format!("U{}", &blake3::hash(smallest.as_bytes()).to_hex()[..17])
+            }
+        };
+        keys.insert(*root, key);
+    }
+    (0..records.len() as u32)
+        .map(|index| {
+            let root = sets.find(index);
+            let entity = keys.get(&root).cloned().unwrap_or_default();
+            let record = &records[index as usize];
+            let (strength, probability) = if record.id.as_deref() == Some(entity.as_str()) {
+                (Strength::Exact, 1.0)
+            } else {
+                match best[index as usize] {
+                    Some((p, s)) => (s, p),
+                    None => (Strength::Unlinked, 0.0),
+                }
+            };
+            Assignment {
+                entity,
+                strength,
+                probability,
+            }
+        })
+        .collect()
+}

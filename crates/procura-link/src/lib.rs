@@ -1,0 +1,457 @@
+//! procura-link: which records of which agencies are the same person. A deterministic layer
+//! (the same valid ID is the same person; declared fields that contradict the ID are findings)
+//! and a probabilistic layer (Fellegi–Sunter, as Splink does it, with PRC-aware comparisons:
+//! traditional characters, homophones, middle-dot variants, swapped day and month, damaged
+//! IDs). Parameters are trained without labels; entities get stable keys; every pair can be
+//! explained term by term; a person's confirmation or rejection of a pair overrides the model.
+//!
+//! **Architecture Invariant:** no IO and no query engine: records come in, assignments and
+//! scored pairs go out. Reading datasets and storing results is the app's job.
+
+pub mod blocking;
+pub mod cluster;
+pub mod compare;
+pub mod org;
+pub mod record;
+pub mod score;
+pub mod train;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::blocking::{BlockingRule, Blocks};
+use crate::cluster::{Assignment, Edge, Strength};
+use crate::compare::Pattern;
+use crate::record::{Record, Source};
+use crate::score::TermFrequencies;
+use crate::train::Parameters;
+
+/// How to link.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Blocking rules, in order.
+    pub rules: Vec<BlockingRule>,
+    /// Pairs at or above this probability join entities as `probable`.
+    pub probable: f64,
+    /// Pairs at or above this probability are `strong`.
+    pub strong: f64,
+    /// Pairs at or above this probability are kept for review and explanation.
+    pub keep: f64,
+    /// Random pairs for estimating u.
+    pub u_samples: usize,
+    /// EM iterations per blocking rule.
+    pub iterations: usize,
+    /// Seed of the random sampling.
+    pub seed: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            rules: BlockingRule::DEFAULT.to_vec(),
+            probable: 0.9,
+            strong: 0.99,
+            keep: 0.5,
+            u_samples: 2_000_000,
+            iterations: 25,
+            seed: 42,
+        }
+    }
+}
+
+/// A trained model, saved as JSON and reused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainedModel {
+    /// Format version.
+    pub format: u32,
+    /// The blocking rules it was trained with.
+    pub rules: Vec<BlockingRule>,
+    /// m, u, prior.
+    pub parameters: Parameters,
+    /// Distinct records it was trained on.
+    pub records: usize,
+}
+
+/// A person's decision on a pair of records (by record key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judgement {
+    /// One record key.
+    pub left: String,
+    /// The other.
+    pub right: String,
+    /// True: the same person; false: not.
+    pub same: bool,
+}
+
+/// A pair kept after scoring.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoredPair {
+    /// Distinct record index.
+    pub a: u32,
+    /// Distinct record index.
+    pub b: u32,
+    /// Comparison levels.
+    pub pattern: Pattern,
+    /// Match weight.
+    pub weight: f64,
+    /// Match probability.
+    pub probability: f64,
+    /// A person's decision, when there is one.
+    pub judged: Option<bool>,
+}
+
+/// Something the deterministic layer noticed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// `same_id_different_name`, `birth_conflict`, `gender_conflict`.
+    pub kind: &'static str,
+    /// The ID concerned.
+    pub id: String,
+    /// The rows concerned.
+    pub sources: Vec<Source>,
+    /// What differs.
+    pub detail: String,
+}
+
+/// Wall time per stage.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Timings {
+    /// Grouping records and counting candidate pairs.
+    pub blocking: Duration,
+    /// Estimating u and m.
+    pub training: Duration,
+    /// Comparing and scoring candidate pairs.
+    pub scoring: Duration,
+    /// Building entities.
+    pub clustering: Duration,
+}
+
+/// Counts of one linkage.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stats {
+    /// Input rows.
+    pub rows: usize,
+    /// Distinct records (identical rows are linked once).
+    pub records: usize,
+    /// Distinct records with a valid ID.
+    pub with_valid_id: usize,
+    /// Candidate pairs per rule, counted before comparing.
+    pub candidate_pairs: Vec<(BlockingRule, u64)>,
+    /// Pairs kept (at or above the keep threshold).
+    pub pairs_kept: usize,
+    /// Entities.
+    pub entities: usize,
+    /// Records by strength.
+    pub by_strength: Vec<(Strength, usize)>,
+    /// Stage times.
+    pub timings: Timings,
+}
+
+/// The result of a linkage.
+#[derive(Debug, Clone)]
+pub struct LinkResult {
+    /// Distinct records.
+    pub records: Vec<Record>,
+    /// For each input row, its distinct record.
+    pub row_records: Vec<u32>,
+    /// For each distinct record, its entity.
+    pub assignments: Vec<Assignment>,
+    /// Kept pairs.
+    pub pairs: Vec<ScoredPair>,
+    /// Deterministic findings.
+    pub findings: Vec<Finding>,
+    /// The model used.
+    pub model: TrainedModel,
+    /// Counts and times.
+    pub stats: Stats,
+}
+
+impl LinkResult {
+    /// The term-by-term weight of a pair of distinct records.
+    pub fn explain(&self, a: u32, b: u32) -> score::Explanation {
+        let frequencies = TermFrequencies::build(&self.records);
+        let pattern = compare::compare(&self.records[a as usize], &self.records[b as usize]);
+        score::explain(
+            &self.model.parameters,
+            &frequencies,
+            &self.records[a as usize],
+            &self.records[b as usize],
+            pattern,
+        )
+    }
+}
+
+fn distinct(rows: Vec<Record>) -> (Vec<Record>, Vec<u32>) {
+    let mut index: HashMap<String, u32> = HashMap::new();
+    let mut records = Vec::new();
+    let mut row_records = Vec::with_capacity(rows.len());
+    for row in rows {
+        let next = records.len() as u32;
+        let slot = *index.entry(row.key.clone()).or_insert(next);
+        if slot == next {
+            records.push(row);
+        }
+        row_records.push(slot);
+    }
+    (records, row_records)
+}
+
+/// Trains a model on distinct records.
+pub fn train(records: &[Record], settings: &Settings) -> TrainedModel {
+    let blocks = Blocks::build(records, &settings.rules);
+    let u = train::estimate_u(records, settings.u_samples, settings.seed);
+    let m = train::estimate_m(records, &blocks, &settings.rules, &u, settings.iterations);
+    TrainedModel {
+        format: 1,
+        rules: settings.rules.clone(),
+        parameters: Parameters {
+            m,
+            u,
+            prior: train::estimate_prior(records),
+            iterations: settings.iterations,
+        },
+        records: records.len(),
+    }
+}
+
+/// Links rows: trains (unless `model` is given), scores candidate pairs, clusters.
+pub fn link(
+    rows: Vec<Record>,
+    settings: &Settings,
+    model: Option<TrainedModel>,
+    judgements: &[Judgement],
+) -> LinkResult {
+    let total_rows = rows.len();
+    let (records, row_records) = distinct(rows);
+
+    let started = Instant::now();
+    let blocks = Blocks::build(&records, &settings.rules);
+    let counts = blocks.count_pairs(&records);
+    let blocking = started.elapsed();
+
+    let started = Instant::now();
+    let model = match model {
+        Some(model) => model,
+        None => {
+            let u = train::estimate_u(&records, settings.u_samples, settings.seed);
+            let m = train::estimate_m(&records, &blocks, &settings.rules, &u, settings.iterations);
+            TrainedModel {
+                format: 1,
+                rules: settings.rules.clone(),
+                parameters: Parameters {
+                    m,
+                    u,
+                    prior: train::estimate_prior(&records),
+                    iterations: settings.iterations,
+                },
+                records: records.len(),
+            }
+        }
+    };
+    let training = started.elapsed();
+
+    let started = Instant::now();
+    let frequencies = TermFrequencies::build(&records);
+    let by_key: HashMap<&str, u32> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.key.as_str(), i as u32))
+        .collect();
+    let decisions: HashMap<(u32, u32), bool> = judgements
+        .iter()
+        .filter_map(|j| {
+            let (a, b) = (
+                *by_key.get(j.left.as_str())?,
+                *by_key.get(j.right.as_str())?,
+            );
+            Some(((a.min(b), a.max(b)), j.same))
+        })
+        .collect();
+    let mut pairs: Vec<ScoredPair> = Vec::new();
+    for rule_index in 0..settings.rules.len() {
+        let kept = blocks.fold_pairs(
+            &records,
+            rule_index,
+            Vec::new,
+            |mut kept: Vec<ScoredPair>, a, b| {
+                let pattern = compare::compare(&records[a as usize], &records[b as usize]);
+                let (weight, probability) = score::score(
+                    &model.parameters,
+                    &frequencies,
+                    &records[a as usize],
+                    &records[b as usize],
+                    pattern,
+                );
+                let judged = decisions.get(&(a.min(b), a.max(b))).copied();
+                if probability >= settings.keep || judged.is_some() {
+                    kept.push(ScoredPair {
+                        a,
+                        b,
+                        pattern,
+                        weight,
+                        probability,
+                        judged,
+                    });
+                }
+                kept
+            },
+            |mut x, mut y| {
+                x.append(&mut y);
+                x
+            },
+        );
+        pairs.extend(kept);
+    }
+    // Confirmed pairs that no blocking rule produced still count.
+    for ((a, b), same) in &decisions {
+        if *same
+            && !pairs
+                .iter()
+                .any(|p| (p.a.min(p.b), p.a.max(p.b)) == (*a, *b))
+        {
+            let pattern = compare::compare(&records[*a as usize], &records[*b as usize]);
+            let (weight, probability) = score::score(
+                &model.parameters,
+                &frequencies,
+                &records[*a as usize],
+                &records[*b as usize],
+                pattern,
+            );
+            pairs.push(ScoredPair {
+                a: *a,
+                b: *b,
+                pattern,
+                weight,
+                probability,
+                judged: Some(true),
+            });
+        }
+    }
+    pairs.sort_by_key(|p| (p.a, p.b));
+    let scoring = started.elapsed();
+
+    let started = Instant::now();
+    let edges: Vec<Edge> = pairs
+        .iter()
+        .filter_map(|pair| match pair.judged {
+            Some(false) => None,
+            Some(true) => Some(Edge {
+                a: pair.a,
+                b: pair.b,
+                probability: 1.0,
+                strength: Strength::Confirmed,
+            }),
+            None if pair.probability >= settings.strong => Some(Edge {
+                a: pair.a,
+                b: pair.b,
+                probability: pair.probability,
+                strength: Strength::Strong,
+            }),
+            None if pair.probability >= settings.probable => Some(Edge {
+                a: pair.a,
+                b: pair.b,
+                probability: pair.probability,
+                strength: Strength::Probable,
+            }),
+            None => None,
+        })
+        .collect();
+    let assignments = cluster::cluster(&records, edges);
+    let clustering = started.elapsed();
+
+    let mut by_strength: HashMap<Strength, usize> = HashMap::new();
+    for assignment in &assignments {
+        *by_strength.entry(assignment.strength).or_insert(0) += 1;
+    }
+    let mut by_strength: Vec<(Strength, usize)> = by_strength.into_iter().collect();
+    by_strength.sort();
+    let entities = {
+        let mut keys: Vec<&str> = assignments.iter().map(|a| a.entity.as_str()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys.len()
+    };
+    let stats = Stats {
+        rows: total_rows,
+        records: records.len(),
+        with_valid_id: records.iter().filter(|r| r.id.is_some()).count(),
+        candidate_pairs: settings.rules.iter().copied().zip(counts).collect(),
+        pairs_kept: pairs.len(),
+        entities,
+        by_strength,
+        timings: Timings {
+            blocking,
+            training,
+            scoring,
+            clustering,
+        },
+    };
+    let findings = findings(&records);
+    LinkResult {
+        records,
+        row_records,
+        assignments,
+        pairs,
+        findings,
+        model,
+        stats,
+    }
+}
+
+/// Deterministic findings: one ID with names that are not variants of each other, declared
+/// birth dates or genders that contradict the ID.
+fn findings(records: &[Record]) -> Vec<Finding> {
+    let mut found = Vec::new();
+    let mut by_id: HashMap<&str, Vec<&Record>> = HashMap::new();
+    for record in records {
+        if let Some(id) = record.id.as_deref() {
+            by_id.entry(id).or_default().push(record);
+        }
+        if let Some(id) = record.id.as_deref() {
+            if record.birth_conflict {
+                found.push(Finding {
+                    kind: "birth_conflict",
+                    id: id.to_owned(),
+                    sources: vec![record.source.clone()],
+                    detail: format!(
+                        "出生日期与身份证号不符 declared birth date {:?} contradicts the ID",
+                        record.birth
+                    ),
+                });
+            }
+            if record.gender_conflict {
+                found.push(Finding {
+                    kind: "gender_conflict",
+                    id: id.to_owned(),
+                    sources: vec![record.source.clone()],
+                    detail: "性别与身份证号不符 declared gender contradicts the ID".into(),
+                });
+            }
+        }
+    }
+    let mut ids: Vec<&&str> = by_id.keys().collect();
+    ids.sort();
+    for id in ids {
+        let group = &by_id[*id];
+        let mut pinyins: Vec<&str> = group.iter().filter_map(|r| r.pinyin.as_deref()).collect();
+        pinyins.sort_unstable();
+        pinyins.dedup();
+        if pinyins.len() > 1 {
+            let mut names: Vec<&str> = group.iter().filter_map(|r| r.name.as_deref()).collect();
+            names.sort_unstable();
+            names.dedup();
+            found.push(Finding {
+                kind: "same_id_different_name",
+                id: (*id).to_owned(),
+                sources: group.iter().map(|r| r.source.clone()).collect(),
+                detail: format!(
+                    "同一身份证号不同姓名 one ID, several names: {}",
+                    names.join("、")
+                ),
+            });
+        }
+    }
+    found
+}

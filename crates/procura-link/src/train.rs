@@ -1,0 +1,327 @@
+//! Estimating the Fellegi–Sunter parameters without labels: u (the chance of each level for
+//! two records of different people) from random pairs, m (for the same person) by
+//! expectation–maximisation over the candidate pairs of each blocking rule, starting from the
+//! pairs that share a valid ID. A rule's own comparisons are not trained in its session
+//! (blocking fixed their level), and each comparison's m is the mean over the sessions that
+//! trained it, as Splink does.
+
+use std::collections::HashMap;
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::blocking::{BlockingRule, Blocks};
+use crate::compare::{self, COMPARISONS, Comparison, NULL, Pattern};
+use crate::record::Record;
+
+/// Smallest probability any level gets (keeps log weights finite).
+const FLOOR: f64 = 1e-7;
+/// Weight, in pseudo-pairs, of the starting m in every EM update.
+const PRIOR_PAIRS: f64 = 200.0;
+
+/// The trained parameters: per comparison and level, m and u; and the prior.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Parameters {
+    /// m[comparison][level].
+    pub m: Vec<Vec<f64>>,
+    /// u[comparison][level].
+    pub u: Vec<Vec<f64>>,
+    /// Probability that two random records are the same person.
+    pub prior: f64,
+    /// EM iterations run per session.
+    pub iterations: usize,
+}
+
+impl Parameters {
+    /// m and u of a level.
+    pub fn mu(&self, comparison: Comparison, level: u8) -> (f64, f64) {
+        let i = comparison.index();
+        let l = level as usize;
+        (self.m[i][l], self.u[i][l])
+    }
+}
+
+fn empty_table() -> Vec<Vec<f64>> {
+    COMPARISONS
+        .iter()
+        .map(|c| vec![0.0; c.levels().len()])
+        .collect()
+}
+
+fn normalise(counts: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    counts
+        .iter()
+        .map(|levels| {
+            let total: f64 = levels.iter().sum();
+            levels
+                .iter()
+                .map(|c| {
+                    if total > 0.0 {
+                        (c / total).max(FLOOR)
+                    } else {
+                        1.0 / levels.len() as f64
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn add_pattern(table: &mut [Vec<f64>], pattern: Pattern, weight: f64) {
+    for comparison in COMPARISONS {
+        if let Some(level) = compare::level(pattern, comparison) {
+            table[comparison.index()][level as usize] += weight;
+        }
+    }
+}
+
+/// u from `samples` random pairs of records that do not share a valid ID (seeded, so training
+/// is reproducible).
+pub fn estimate_u(records: &[Record], samples: usize, seed: u64) -> Vec<Vec<f64>> {
+    use rayon::prelude::*;
+    let n = records.len();
+    if n < 2 {
+        return normalise(&empty_table());
+    }
+    // More samples than there are distinct pairs adds nothing.
+    let samples = samples.min(n.saturating_mul(n - 1) / 2);
+    let chunks = 64usize;
+    let per_chunk = samples.div_ceil(chunks);
+    let counts = (0..chunks)
+        .into_par_iter()
+        .map(|chunk| {
+            let mut rng = ChaCha8Rng::seed_from_u64(
+                seed ^ (chunk as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            );
+            let mut table = empty_table();
+            for _ in 0..per_chunk {
+                let a = rng.random_range(0..n);
+                let mut b = rng.random_range(0..n - 1);
+                if b >= a {
+                    b += 1;
+                }
+                // u is for two different persons. Pairs that share a valid ID are the same
+                // person: counting them would inflate u wherever persons have many records
+                // (a pension paid monthly, a person in five datasets).
+                if records[a].id.is_some() && records[a].id == records[b].id {
+                    continue;
+                }
+                add_pattern(&mut table, compare::compare(&records[a], &records[b]), 1.0);
+            }
+            table
+        })
+        .reduce(empty_table, |mut x, y| {
+            for (row, other) in x.iter_mut().zip(y) {
+                for (cell, value) in row.iter_mut().zip(other) {
+                    *cell += value;
+                }
+            }
+            x
+        });
+    normalise(&counts)
+}
+
+/// m from pairs of records that share a valid ID (a labelled sample the data gives for free),
+/// or a neutral start when there are none.
+pub fn initial_m(records: &[Record]) -> Vec<Vec<f64>> {
+    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (index, record) in records.iter().enumerate() {
+        if let Some(id) = record.id.as_deref() {
+            by_id.entry(id).or_default().push(index);
+        }
+    }
+    let mut table = empty_table();
+    let mut pairs = 0usize;
+    for group in by_id.values() {
+        for (i, a) in group.iter().enumerate().take(20) {
+            for b in group.iter().skip(i + 1).take(20) {
+                // The ID comparison is 0 by construction here; its m comes from EM.
+                let pattern = compare::compare(&records[*a], &records[*b])
+                    | (u32::from(NULL) << (Comparison::Id.index() * 4));
+                add_pattern(&mut table, pattern, 1.0);
+                pairs += 1;
+            }
+        }
+    }
+    if pairs < 50 {
+        return COMPARISONS
+            .iter()
+            .map(|c| {
+                let levels = c.levels().len();
+                (0..levels)
+                    .map(|l| {
+                        if l == 0 {
+                            0.8
+                        } else {
+                            0.2 / (levels - 1) as f64
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+    }
+    // Half a pseudo-count per level: a level never seen among ID-linked pairs (a typo in a
+    // birth date, say) is rare, not impossible.
+    for levels in &mut table {
+        for count in levels.iter_mut() {
+            *count += 0.5;
+        }
+    }
+    let mut m = normalise(&table);
+    // Nothing in ID-linked pairs says how often a damaged ID is one character off; start it
+    // high and let EM decide.
+    m[Comparison::Id.index()] = vec![0.9, 0.1];
+    m
+}
+
+/// Candidate-pair patterns of one rule, counted.
+pub fn pattern_counts(
+    records: &[Record],
+    blocks: &Blocks,
+    rule_index: usize,
+) -> HashMap<Pattern, u64> {
+    blocks.fold_pairs(
+        records,
+        rule_index,
+        HashMap::new,
+        |mut counts: HashMap<Pattern, u64>, a, b| {
+            *counts
+                .entry(compare::compare(&records[a as usize], &records[b as usize]))
+                .or_insert(0) += 1;
+            counts
+        },
+        |mut x, y| {
+            for (pattern, count) in y {
+                *x.entry(pattern).or_insert(0) += count;
+            }
+            x
+        },
+    )
+}
+
+/// One EM session over a rule's pattern counts; returns m for the comparisons it trained.
+fn em_session(
+    counts: &HashMap<Pattern, u64>,
+    fixed: &[Comparison],
+    start_m: &[Vec<f64>],
+    u: &[Vec<f64>],
+    iterations: usize,
+) -> Vec<Vec<f64>> {
+    let active: Vec<Comparison> = COMPARISONS
+        .iter()
+        .copied()
+        .filter(|c| !fixed.contains(c))
+        .collect();
+    let mut m = start_m.to_vec();
+    let mut lambda: f64 = 0.1;
+    let total: f64 = counts.values().map(|c| *c as f64).sum();
+    if total == 0.0 {
+        return m;
+    }
+    for _ in 0..iterations {
+        let mut expected = empty_table();
+        let mut matched = 0.0;
+        for (pattern, count) in counts {
+            let mut pm = lambda;
+            let mut pu = 1.0 - lambda;
+            for comparison in &active {
+                if let Some(level) = compare::level(*pattern, *comparison) {
+                    pm *= m[comparison.index()][level as usize];
+                    pu *= u[comparison.index()][level as usize];
+                }
+            }
+            let posterior = if pm + pu > 0.0 { pm / (pm + pu) } else { 0.0 };
+            let weight = posterior * *count as f64;
+            matched += weight;
+            for comparison in &active {
+                if let Some(level) = compare::level(*pattern, *comparison) {
+                    expected[comparison.index()][level as usize] += weight;
+                }
+            }
+        }
+        lambda = (matched / total).clamp(1e-6, 1.0 - 1e-6);
+        // The starting m (from pairs that share a valid ID) acts as a prior of PRIOR_PAIRS
+        // pseudo-pairs: a session with few candidate pairs cannot swing m to a degenerate
+        // solution, a large one is barely affected.
+        for comparison in &active {
+            let i = comparison.index();
+            let observed: f64 = expected[i].iter().sum();
+            let denominator = observed + PRIOR_PAIRS;
+            m[i] = expected[i]
+                .iter()
+                .zip(&start_m[i])
+                .map(|(e, prior)| ((e + PRIOR_PAIRS * prior) / denominator).max(FLOOR))
+                .collect();
+        }
+    }
+    m
+}
+
+/// Trains m over every rule's candidate pairs.
+pub fn estimate_m(
+    records: &[Record],
+    blocks: &Blocks,
+    rules: &[BlockingRule],
+    u: &[Vec<f64>],
+    iterations: usize,
+) -> Vec<Vec<f64>> {
+    let start = initial_m(records);
+    let mut sums = empty_table();
+    let mut sessions = vec![0usize; COMPARISONS.len()];
+    for (rule_index, rule) in rules.iter().enumerate() {
+        let counts = pattern_counts(records, blocks, rule_index);
+        if counts.is_empty() {
+            continue;
+        }
+        let trained = em_session(&counts, rule.comparisons(), &start, u, iterations);
+        for comparison in COMPARISONS {
+            if rule.comparisons().contains(&comparison) {
+                continue;
+            }
+            let i = comparison.index();
+            for (sum, value) in sums[i].iter_mut().zip(&trained[i]) {
+                *sum += value;
+            }
+            sessions[i] += 1;
+        }
+    }
+    COMPARISONS
+        .iter()
+        .map(|c| {
+            let i = c.index();
+            if sessions[i] == 0 {
+                start[i].clone()
+            } else {
+                sums[i]
+                    .iter()
+                    .map(|s| (s / sessions[i] as f64).max(FLOOR))
+                    .collect()
+            }
+        })
+        .collect()
+}
+
+/// The prior that two random records are the same person: pairs sharing a valid ID, scaled up
+/// for the records whose ID is missing or damaged.
+pub fn estimate_prior(records: &[Record]) -> f64 {
+    let n = records.len() as f64;
+    if n < 2.0 {
+        return 0.5;
+    }
+    let mut by_id: HashMap<&str, u64> = HashMap::new();
+    let mut with_id = 0.0;
+    for record in records {
+        if let Some(id) = record.id.as_deref() {
+            *by_id.entry(id).or_insert(0) += 1;
+            with_id += 1.0;
+        }
+    }
+    let id_pairs: f64 = by_id
+        .values()
+        .map(|k| (*k as f64) * (*k as f64 - 1.0) / 2.0)
+        .sum();
+    let share = (with_id / n).max(0.05);
+    let matches = (id_pairs / (share * share)).max(1.0);
+    (matches / (n * (n - 1.0) / 2.0)).clamp(1e-12, 0.5)
+}
