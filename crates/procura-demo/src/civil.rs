@@ -3,6 +3,10 @@
 //!
 //! Background plaintiffs file at most two lending suits each; other causes are unlimited,
 //! since the rule counts 民间借贷纠纷 only.
+//!
+//! A linkage case hides the plaintiff of one of five suits. The court's export declares no
+//! birth date or gender, so the damaged number keeps them (check character dropped, or a
+//! sequence digit mistyped); the other four suits carry the plaintiff's valid number.
 
 use chrono::NaiveDate;
 use rand::RngExt;
@@ -12,8 +16,8 @@ use rand_chacha::ChaCha8Rng;
 use crate::calendar::{AS_OF, add_days, date, random_day};
 use crate::datasets::CIVIL_CASES;
 use crate::error::Error;
-use crate::noise::{Charset, DateStyle, date_text, id_text, name_text, row_id};
-use crate::plan::{Ctx, Need};
+use crate::noise::{Charset, DateStyle, Disguise, date_text, disguise, id_text, name_text};
+use crate::plan::{Ctx, Need, Subject};
 use crate::truth::Model;
 use crate::write::{Cell, text};
 
@@ -31,7 +35,8 @@ struct Suit {
     defendant: usize,
     cause: &'static str,
     filed: NaiveDate,
-    damaged: bool,
+    /// How the plaintiff is hidden (a non-exact positive).
+    disguise: Option<Disguise>,
 }
 
 pub(crate) fn generate(ctx: &mut Ctx) -> Result<(), Error> {
@@ -78,7 +83,7 @@ fn suit(
         defendant,
         cause,
         filed,
-        damaged: false,
+        disguise: None,
     }
 }
 
@@ -101,28 +106,41 @@ fn filing_days(
 fn plant_m20(ctx: &mut Ctx, rng: &mut ChaCha8Rng, suits: &mut Vec<Suit>) -> Result<(), Error> {
     let scale = ctx.scale;
     for i in 0..scale.positives() {
-        let plaintiff = ctx.person(Need::Working)?;
         let damaged = i < scale.non_exact();
+        let plaintiff = if damaged {
+            ctx.linkable_person(Need::Working)?
+        } else {
+            ctx.person(Need::Working)?
+        };
         let count = if damaged { 5 } else { rng.random_range(5..=8) };
         let days = filing_days(rng, count, 600, add_days(AS_OF, -600));
-        let damaged_index = damaged.then(|| rng.random_range(0..count));
+        let hidden = damaged.then(|| {
+            let d = disguise(rng, &ctx.pop.persons[plaintiff], Charset::Unicode, true);
+            (rng.random_range(0..count), d)
+        });
         for (k, filed) in days.iter().enumerate() {
             let mut suit = suit(ctx, rng, plaintiff, LENDING, *filed);
-            suit.damaged = damaged_index == Some(k);
+            if let Some((index, d)) = &hidden
+                && *index == k
+            {
+                suit.disguise = Some(d.clone());
+            }
             suits.push(suit);
         }
         let note = format!(
-            "{} 至 {} 间作为原告提起 {count} 起民间借贷诉讼{}",
+            "{} 至 {} 间作为原告提起 {count} 起民间借贷诉讼",
             days[0],
             days[count - 1],
-            if damaged {
-                "；其中一起原告身份证号缺失或有误"
-            } else {
-                ""
-            }
         );
         let id = ctx.pop.persons[plaintiff].id.clone();
-        ctx.truth.positive(Model::M20, &id, !damaged, note);
+        match &hidden {
+            Some((_, d)) => {
+                let note = format!("{note}；其中一起原告{}", d.note);
+                let subject = Subject::Person(plaintiff);
+                ctx.linkage_positive(Model::M20, &id, note, &CIVIL_CASES, subject, d);
+            }
+            None => ctx.truth.positive(Model::M20, &id, true, note),
+        }
     }
     for j in 0..3 * scale.near_misses() {
         let plaintiff = ctx.person(Need::Working)?;
@@ -164,13 +182,19 @@ fn write_suits(ctx: &mut Ctx, rng: &mut ChaCha8Rng, suits: &[Suit]) -> Result<()
     for suit in suits {
         let plaintiff = &ctx.pop.persons[suit.plaintiff];
         let defendant = &ctx.pop.persons[suit.defendant];
-        let plaintiff_id = row_id(rng, plaintiff, suit.damaged, 0.05);
+        let (plaintiff_name, plaintiff_id) = match &suit.disguise {
+            Some(d) => (d.name.clone(), d.id.clone()),
+            None => (
+                name_text(rng, &plaintiff.name, Charset::Unicode, 0.03),
+                id_text(rng, plaintiff, 0.05),
+            ),
+        };
         let case_no = ctx.case_no(suit.filed, "民初");
         let claim = f64::from(rng.random_range(5..=500)) / 10.0;
         writer.row(vec![
             text(case_no.display),
             text(suit.cause),
-            text(name_text(rng, &plaintiff.name, Charset::Unicode, 0.03)),
+            text(plaintiff_name),
             text(plaintiff_id),
             text(name_text(rng, &defendant.name, Charset::Unicode, 0.03)),
             text(id_text(rng, defendant, 0.05)),
@@ -179,15 +203,15 @@ fn write_suits(ctx: &mut Ctx, rng: &mut ChaCha8Rng, suits: &[Suit]) -> Result<()
         ])?;
     }
     let case_no = ctx.case_no(date(2024, 10, 8), "民初");
-    let (plaintiff, plaintiff_id) = ctx.pop.stranger(rng);
-    let (defendant, defendant_id) = ctx.pop.stranger(rng);
+    let plaintiff = ctx.pop.stranger(rng);
+    let defendant = ctx.pop.stranger(rng);
     writer.row(vec![
         text(case_no.display),
         text("买卖合同纠纷"),
-        text(plaintiff),
-        text(plaintiff_id),
-        text(defendant),
-        text(defendant_id),
+        text(plaintiff.name),
+        text(plaintiff.id),
+        text(defendant.name),
+        text(defendant.id),
         text("2024-10-08"),
         Cell::Number(12.0),
     ])?;

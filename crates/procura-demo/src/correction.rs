@@ -5,6 +5,11 @@
 //! Every background probationer reports within ten days, and stays in a hotel only in the
 //! county of correction, under an approved leave, or outside the correction period. Hotel
 //! stays of everybody else come from people who are never on the roster.
+//!
+//! M06's linkage cases hide the judgment row of a probationer who reported late (the report
+//! and the roster row are what a linker attributes it by); M07's hide the roster row, the only
+//! source of the correction period, of a probationer whose judgment, report and stay are
+//! intact.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use procura_core::region;
@@ -20,10 +25,10 @@ use crate::datasets::{
 };
 use crate::error::Error;
 use crate::noise::{
-    Charset, DateStyle, chinese_number, date_text, datetime_text, id_text, mixed_date, name_text,
-    row_id, term,
+    Charset, DateStyle, Disguise, chinese_number, date_text, datetime_text, disguise, id_text,
+    mixed_date, name_text, term,
 };
-use crate::plan::{CaseNo, Ctx, Need};
+use crate::plan::{CaseNo, Ctx, Need, Subject};
 use crate::population::{HOME, NEIGHBOURS};
 use crate::truth::Model;
 use crate::write::{Cell, text};
@@ -57,8 +62,10 @@ struct Roster {
 
 struct Probation {
     person: usize,
-    /// The judgment row carries an unusable ID (a non-exact positive).
-    damaged: bool,
+    /// How the judgment row hides the person (an M06 linkage case).
+    disguise: Option<Disguise>,
+    /// How the roster row hides the person (an M07 linkage case).
+    roster_disguise: Option<Disguise>,
     case_no: CaseNo,
     charge: &'static str,
     sentence: String,
@@ -78,7 +85,6 @@ struct Stay {
     person: usize,
     at: NaiveDateTime,
     hotel: usize,
-    damaged: bool,
 }
 
 /// Hotel locations: every Zhejiang county and a sample of others, with their names.
@@ -256,7 +262,8 @@ fn add_probation(
     let case_no = ctx.case_no(add_days(effective, -rng.random_range(20..=60)), "刑初");
     data.probations.push(Probation {
         person,
-        damaged: false,
+        disguise: None,
+        roster_disguise: None,
         case_no,
         charge,
         sentence,
@@ -270,9 +277,15 @@ fn add_probation(
 fn plant_m06(ctx: &mut Ctx, rng: &mut ChaCha8Rng, data: &mut Correction) -> Result<(), Error> {
     let scale = ctx.scale;
     for i in 0..scale.positives() {
-        let person = ctx.person(Need::Working)?;
         let damaged = i < scale.non_exact();
-        let (effective, delay, note) = if i % 5 < 3 && !damaged {
+        let person = if damaged {
+            ctx.linkable_person(Need::Working)?
+        } else {
+            ctx.person(Need::Working)?
+        };
+        // A linkage case reported late, so that the report and the roster row are there to
+        // attribute the damaged judgment row by.
+        let (effective, delay, note) = if i % 5 < 3 || damaged {
             let effective = random_day(rng, date(2023, 1, 1), add_days(AS_OF, -70));
             let delay = rng.random_range(11..=60);
             (
@@ -285,14 +298,16 @@ fn plant_m06(ctx: &mut Ctx, rng: &mut ChaCha8Rng, data: &mut Correction) -> Resu
             (effective, None, format!("判决 {effective} 生效，未报到"))
         };
         let index = add_probation(ctx, rng, data, person, effective, delay, None);
-        data.probations[index].damaged = damaged;
         let key = data.probations[index].case_no.canonical();
-        let note = if damaged {
-            format!("{note}；判决记录身份证号缺失或有误")
+        if damaged {
+            let d = disguise(rng, &ctx.pop.persons[person], Charset::Unicode, false);
+            let note = format!("{note}；判决记录{}", d.note);
+            let subject = Subject::Person(person);
+            ctx.linkage_positive(Model::M06, &key, note, &PROBATION_JUDGMENTS, subject, &d);
+            data.probations[index].disguise = Some(d);
         } else {
-            note
-        };
-        ctx.truth.positive(Model::M06, &key, !damaged, note);
+            ctx.truth.positive(Model::M06, &key, true, note);
+        }
     }
     for j in 0..2 * scale.near_misses() {
         let person = ctx.person(Need::Working)?;
@@ -338,7 +353,8 @@ fn plant_m07(
 ) -> Result<(), Error> {
     for i in 0..ctx.scale.positives() {
         let damaged = i < ctx.scale.non_exact();
-        let (person, roster) = probationer(ctx, rng, data, date(2025, 3, 31))?;
+        let (person, index) = probationer(ctx, rng, data, date(2025, 3, 31), damaged)?;
+        let roster = roster_of(data, index);
         let (from, to) = correction_window(&roster);
         let day = random_day(rng, from, to);
         let hotel = places.other_than(rng, &roster.region);
@@ -353,23 +369,21 @@ fn plant_m07(
             );
         }
         let at = at_random_time(rng, day);
-        data.stays.push(Stay {
-            person,
-            at,
-            hotel,
-            damaged,
-        });
+        data.stays.push(Stay { person, at, hotel });
         let note = format!(
-            "矫正期间 {day} 入住{}旅馆，无请假记录{}",
-            places.counties[hotel],
-            if damaged {
-                "；住宿登记身份证号缺失或有误"
-            } else {
-                ""
-            }
+            "矫正期间 {day} 入住{}旅馆，无请假记录",
+            places.counties[hotel]
         );
         let id = ctx.pop.persons[person].id.clone();
-        ctx.truth.positive(Model::M07, &id, !damaged, note);
+        if damaged {
+            let d = disguise(rng, &ctx.pop.persons[person], Charset::Unicode, false);
+            let note = format!("{note}；矫正名册记录{}", d.note);
+            let subject = Subject::Person(person);
+            ctx.linkage_positive(Model::M07, &id, note, &CORRECTION_ROSTER, subject, &d);
+            data.probations[index].roster_disguise = Some(d);
+        } else {
+            ctx.truth.positive(Model::M07, &id, true, note);
+        }
     }
     for j in 0..3 * ctx.scale.near_misses() {
         // The stay the day after the end needs a correction that ended before today.
@@ -378,7 +392,8 @@ fn plant_m07(
         } else {
             date(2025, 3, 31)
         };
-        let (person, roster) = probationer(ctx, rng, data, latest)?;
+        let (person, index) = probationer(ctx, rng, data, latest, false)?;
+        let roster = roster_of(data, index);
         let note = m07_near_miss(rng, places, data, person, &roster, j % 3);
         let id = ctx.pop.persons[person].id.clone();
         ctx.truth.near_miss(Model::M07, &id, note);
@@ -387,21 +402,30 @@ fn plant_m07(
 }
 
 /// A probationer with a twelve-month correction that took effect by `latest`, reported on
-/// time (so that M06 stays quiet).
+/// time (so that M06 stays quiet); `linkable` for a linkage case. Returns the person and the
+/// probation's index.
 fn probationer(
     ctx: &mut Ctx,
     rng: &mut ChaCha8Rng,
     data: &mut Correction,
     latest: NaiveDate,
-) -> Result<(usize, Roster), Error> {
-    let person = ctx.person(Need::Working)?;
+    linkable: bool,
+) -> Result<(usize, usize), Error> {
+    let person = if linkable {
+        ctx.linkable_person(Need::Working)?
+    } else {
+        ctx.person(Need::Working)?
+    };
     let effective = random_day(rng, date(2022, 7, 1), latest);
     let delay = rng.random_range(0..=10);
     let index = add_probation(ctx, rng, data, person, effective, Some(delay), Some(12));
-    let roster = data.probations[index].roster.clone().expect(
+    Ok((person, index))
+}
+
+fn roster_of(data: &Correction, index: usize) -> Roster {
+    data.probations[index].roster.clone().expect(
         "a correction that took effect by 2025-03-31 was reported by 2025-04-10, before AS_OF",
-    );
-    Ok((person, roster))
+    )
 }
 
 /// A trip that looks like travel without leave but is not: covered by a leave (`kind` 0), in
@@ -445,12 +469,7 @@ fn m07_near_miss(
         }
     };
     let at = at_random_time(rng, day);
-    data.stays.push(Stay {
-        person,
-        at,
-        hotel,
-        damaged: false,
-    });
+    data.stays.push(Stay { person, at, hotel });
     note
 }
 
@@ -477,7 +496,6 @@ fn background_movements(
                     person,
                     at,
                     hotel: places.index_of(region),
-                    damaged: false,
                 });
             }
             1 if from <= to => {
@@ -489,7 +507,6 @@ fn background_movements(
                     person,
                     at,
                     hotel: elsewhere,
-                    damaged: false,
                 });
             }
             2 if STAYS_FROM < start => {
@@ -498,7 +515,6 @@ fn background_movements(
                     person,
                     at,
                     hotel: elsewhere,
-                    damaged: false,
                 });
             }
             3 if end < add_days(AS_OF, -1) => {
@@ -507,7 +523,6 @@ fn background_movements(
                     person,
                     at,
                     hotel: elsewhere,
-                    damaged: false,
                 });
             }
             4 if from <= to => {
@@ -526,10 +541,19 @@ fn write_judgments(ctx: &mut Ctx, rng: &mut ChaCha8Rng, data: &Correction) -> Re
     let mut writer = ctx.writer(&PROBATION_JUDGMENTS)?;
     for probation in order {
         let person = &ctx.pop.persons[probation.person];
+        let (name, id) = match &probation.disguise {
+            Some(d) => (d.name.clone(), d.id.clone()),
+            None => (
+                name_text(rng, &person.name, Charset::Unicode, 0.03),
+                id_text(rng, person, 0.05),
+            ),
+        };
         writer.row(vec![
             text(probation.case_no.display.clone()),
-            text(name_text(rng, &person.name, Charset::Unicode, 0.03)),
-            text(row_id(rng, person, probation.damaged, 0.05)),
+            text(name),
+            text(id),
+            text(mixed_date(rng, person.birth, true)),
+            text(person.gender_zh()),
             text(probation.charge),
             text(probation.sentence.clone()),
             text(mixed_date(rng, probation.effective, true)),
@@ -539,11 +563,13 @@ fn write_judgments(ctx: &mut Ctx, rng: &mut ChaCha8Rng, data: &Correction) -> Re
     // any deadline to have passed.
     let effective = date(2025, 6, 27);
     let case_no = ctx.case_no(date(2025, 5, 20), "刑初");
-    let (name, id) = ctx.pop.stranger(rng);
+    let stranger = ctx.pop.stranger(rng);
     writer.row(vec![
         text(case_no.display),
-        text(name),
-        text(id),
+        text(stranger.name.clone()),
+        text(stranger.id.clone()),
+        text(date_text(stranger.birth, DateStyle::Numerals)),
+        text(stranger.gender_zh()),
         text("盗窃罪"),
         text("有期徒刑六个月，缓刑一年"),
         text(date_text(effective, DateStyle::Numerals)),
@@ -571,18 +597,27 @@ fn write_reports(ctx: &mut Ctx, rng: &mut ChaCha8Rng, data: &Correction) -> Resu
 }
 
 fn write_roster(ctx: &mut Ctx, rng: &mut ChaCha8Rng, data: &Correction) -> Result<(), Error> {
-    let mut order: Vec<(&Roster, usize)> = data
+    let mut order: Vec<(&Roster, &Probation)> = data
         .probations
         .iter()
-        .filter_map(|p| p.roster.as_ref().map(|r| (r, p.person)))
+        .filter_map(|p| p.roster.as_ref().map(|r| (r, p)))
         .collect();
-    order.sort_by_key(|(r, person)| (r.start, *person));
+    order.sort_by_key(|(r, p)| (r.start, p.person));
     let mut writer = ctx.writer(&CORRECTION_ROSTER)?;
-    for (roster, person) in order {
-        let person = &ctx.pop.persons[person];
+    for (roster, probation) in order {
+        let person = &ctx.pop.persons[probation.person];
+        let (name, id) = match &probation.roster_disguise {
+            Some(d) => (d.name.clone(), d.id.clone()),
+            None => (
+                name_text(rng, &person.name, Charset::Unicode, 0.03),
+                id_text(rng, person, 0.05),
+            ),
+        };
         writer.row(vec![
-            text(name_text(rng, &person.name, Charset::Unicode, 0.03)),
-            text(id_text(rng, person, 0.05)),
+            text(name),
+            text(id),
+            text(date_text(person.birth, DateStyle::Iso)),
+            text(person.gender_zh()),
             text(date_text(roster.start, DateStyle::Iso)),
             text(date_text(roster.end, DateStyle::Iso)),
             text(roster.region.clone()),
@@ -615,7 +650,7 @@ fn write_stays(
         while let Some((_, i)) = special.next_if(|(p, _)| *p == position) {
             let stay = &data.stays[i];
             let person = &pop.persons[stay.person];
-            let id = row_id(rng, person, stay.damaged, 0.05);
+            let id = id_text(rng, person, 0.05);
             let name = name_text(rng, &person.name, Charset::Unicode, 0.03);
             writer.row(stay_row(rng, places, name, id, stay.at, stay.hotel))?;
         }
@@ -623,7 +658,8 @@ fn write_stays(
             break;
         }
         let (name, id) = if rng.random_bool(0.001) {
-            pop.stranger(rng)
+            let stranger = pop.stranger(rng);
+            (stranger.name, stranger.id)
         } else {
             let person = loop {
                 let candidate = rng.random_range(0..pop.persons.len());

@@ -6,6 +6,9 @@
 //! 交通肇事罪 conviction leads to a revocation within 80 days (once that day has come). M10's
 //! judgments are for non-traffic crimes and M11's fines are executed on time, so each case
 //! tests one rule only.
+//!
+//! An M11 linkage case hides the judgment row; the driver's licence history (a routine status
+//! change and the roadside seizure, neither a revocation) is what a linker attributes it by.
 
 use chrono::{Datelike, NaiveDate};
 use rand::RngExt;
@@ -16,10 +19,10 @@ use crate::calendar::{AS_OF, add_days, date, random_day};
 use crate::datasets::{CRIMINAL_JUDGMENTS, EXECUTION_CASES, LICENCE_STATUS};
 use crate::error::Error;
 use crate::noise::{
-    Charset, DateStyle, chinese_number, date_text, id_text, mixed_amount, mixed_date, name_text,
-    row_id, term,
+    Charset, DateStyle, Disguise, chinese_number, date_text, disguise, id_text, mixed_amount,
+    mixed_date, name_text, term,
 };
-use crate::plan::{CaseNo, Ctx, Need};
+use crate::plan::{CaseNo, Ctx, Need, Subject};
 use crate::truth::Model;
 use crate::write::{Cell, text};
 
@@ -52,8 +55,8 @@ struct Judgment {
     fine: Fine,
     effective: NaiveDate,
     execution: Option<NaiveDate>,
-    /// The judgment row carries an unusable ID (a non-exact positive).
-    damaged: bool,
+    /// How the judgment row hides the person (a non-exact positive).
+    disguise: Option<Disguise>,
 }
 
 struct Licence {
@@ -132,7 +135,7 @@ fn judgment(
         fine,
         effective,
         execution: None,
-        damaged: false,
+        disguise: None,
     }
 }
 
@@ -232,13 +235,24 @@ fn traffic_judgment(
 
 fn plant_m11(ctx: &mut Ctx, rng: &mut ChaCha8Rng, courts: &mut Courts) -> Result<(), Error> {
     for i in 0..ctx.scale.positives() {
-        let person = ctx.person(Need::Working)?;
+        let damaged = i < ctx.scale.non_exact();
+        let person = if damaged {
+            ctx.linkable_person(Need::Working)?
+        } else {
+            ctx.person(Need::Working)?
+        };
         let effective = random_day(rng, date(2022, 7, 1), date(2025, 3, 20));
         let mut judgment = traffic_judgment(ctx, rng, person, effective);
         // A linkage case is a conviction whose row lost the ID and whose licence was never
-        // touched; the exact model cannot see it at all.
-        judgment.damaged = i < ctx.scale.non_exact();
-        let variant = if judgment.damaged { 0 } else { i % 4 };
+        // revoked; the exact model cannot see it at all. The licence was renewed once and
+        // seized at the roadside, as every such driver's is.
+        let variant = if damaged { 0 } else { i % 4 };
+        if damaged {
+            let renewed = random_day(rng, date(2021, 1, 1), add_days(effective, -210));
+            courts.licence(person, "正常", renewed);
+            let seized = add_days(effective, -rng.random_range(60..=200));
+            courts.licence(person, "暂扣", seized);
+        }
         let late = if variant == 2 {
             timely(rng, effective, 91..=200)
         } else {
@@ -259,12 +273,17 @@ fn plant_m11(ctx: &mut Ctx, rng: &mut ChaCha8Rng, courts: &mut Courts) -> Result
             }
             _ => "驾驶证未吊销".to_owned(),
         };
-        let mut note = format!("{}判决 {effective} 生效，{outcome}", judgment.charge);
-        if judgment.damaged {
-            note.push_str("；判决记录身份证号缺失或有误");
-        }
+        let note = format!("{}判决 {effective} 生效，{outcome}", judgment.charge);
         let id = ctx.pop.persons[person].id.clone();
-        ctx.truth.positive(Model::M11, &id, !judgment.damaged, note);
+        if damaged {
+            let d = disguise(rng, &ctx.pop.persons[person], Charset::Unicode, false);
+            let note = format!("{note}；判决记录{}", d.note);
+            let subject = Subject::Person(person);
+            ctx.linkage_positive(Model::M11, &id, note, &CRIMINAL_JUDGMENTS, subject, &d);
+            judgment.disguise = Some(d);
+        } else {
+            ctx.truth.positive(Model::M11, &id, true, note);
+        }
         courts.judgments.push(judgment);
     }
     for j in 0..2 * ctx.scale.near_misses() {
@@ -349,10 +368,19 @@ fn write_judgments(ctx: &mut Ctx, rng: &mut ChaCha8Rng, courts: &Courts) -> Resu
     let mut writer = ctx.writer(&CRIMINAL_JUDGMENTS)?;
     for judgment in order {
         let person = &ctx.pop.persons[judgment.person];
+        let (name, id) = match &judgment.disguise {
+            Some(d) => (d.name.clone(), d.id.clone()),
+            None => (
+                name_text(rng, &person.name, Charset::Unicode, 0.03),
+                id_text(rng, person, 0.05),
+            ),
+        };
         writer.row(vec![
             text(judgment.case_no.display.clone()),
-            text(name_text(rng, &person.name, Charset::Unicode, 0.03)),
-            text(row_id(rng, person, judgment.damaged, 0.05)),
+            text(name),
+            text(id),
+            Cell::Date(person.birth),
+            text(person.gender_zh()),
             text(judgment.charge),
             text(judgment.sentence.clone()),
             match judgment.fine {
@@ -365,11 +393,13 @@ fn write_judgments(ctx: &mut Ctx, rng: &mut ChaCha8Rng, courts: &Courts) -> Resu
     }
     // A defendant without a usable number; no fine and no traffic crime, so no rule fires.
     let case_no = ctx.case_no(date(2024, 2, 1), "刑初");
-    let (name, id) = ctx.pop.stranger(rng);
+    let stranger = ctx.pop.stranger(rng);
     writer.row(vec![
         text(case_no.display),
-        text(name),
-        text(id),
+        text(stranger.name.clone()),
+        text(stranger.id.clone()),
+        Cell::Date(stranger.birth),
+        text(stranger.gender_zh()),
         text("故意伤害罪"),
         text("有期徒刑一年"),
         Cell::Empty,

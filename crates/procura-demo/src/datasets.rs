@@ -1,5 +1,9 @@
 //! The 23 agency exports: file, layout, title rows and headers exactly as the catalog and the
 //! built-in models expect them. Generators refer to these specs and never spell a header.
+//!
+//! Files from systems that register a person (household, social security, custody, courts,
+//! police penalties, medical insurance, correction) declare the person's 出生日期 and 性别 right
+//! after the ID number, as those systems print them; record linkage compares on them.
 
 use crate::write::{Layout, TableSpec};
 
@@ -13,6 +17,7 @@ pub(crate) static DEATHS: TableSpec = TableSpec {
         "序号",
         "姓名",
         "身份证号",
+        "出生日期",
         "性别",
         "死亡日期",
         "注销日期",
@@ -27,7 +32,15 @@ pub(crate) static PENSIONS: TableSpec = TableSpec {
     folder: true,
     layout: Layout::GbkCsv,
     titles: &["某县社会保险事业管理中心养老金发放明细", "单位：元"],
-    headers: &["身份证号", "姓名", "发放年月", "发放金额", "经办机构"],
+    headers: &[
+        "身份证号",
+        "出生日期",
+        "性别",
+        "姓名",
+        "发放年月",
+        "发放金额",
+        "经办机构",
+    ],
     description_zh: "社保中心城乡居民/职工基本养老金逐月发放明细（每月一个文件）",
 };
 
@@ -37,7 +50,15 @@ pub(crate) static CUSTODY: TableSpec = TableSpec {
     folder: false,
     layout: Layout::Xlsx("在押人员"),
     titles: &["某县看守所、监狱在押人员信息"],
-    headers: &["姓名", "身份证号", "羁押类型", "入所日期", "出所日期"],
+    headers: &[
+        "姓名",
+        "身份证号",
+        "出生日期",
+        "性别",
+        "羁押类型",
+        "入所日期",
+        "出所日期",
+    ],
     description_zh: "看守所、监狱在押人员信息",
 };
 
@@ -52,6 +73,8 @@ pub(crate) static DIBAO: TableSpec = TableSpec {
         "户主姓名",
         "姓名",
         "身份证号",
+        "出生日期",
+        "性别",
         "保障人数",
         "发放月份",
         "发放金额",
@@ -65,7 +88,16 @@ pub(crate) static PROBATION_JUDGMENTS: TableSpec = TableSpec {
     folder: false,
     layout: Layout::Utf8BomCsv,
     titles: &[],
-    headers: &["案号", "被告人", "身份证号", "罪名", "刑罚", "判决生效日期"],
+    headers: &[
+        "案号",
+        "被告人",
+        "身份证号",
+        "出生日期",
+        "性别",
+        "罪名",
+        "刑罚",
+        "判决生效日期",
+    ],
     description_zh: "法院判处缓刑的刑事判决信息",
 };
 
@@ -88,6 +120,8 @@ pub(crate) static CORRECTION_ROSTER: TableSpec = TableSpec {
     headers: &[
         "姓名",
         "身份证号",
+        "出生日期",
+        "性别",
         "矫正开始日期",
         "矫正结束日期",
         "执行地区划代码",
@@ -134,6 +168,8 @@ pub(crate) static CRIMINAL_JUDGMENTS: TableSpec = TableSpec {
         "案号",
         "被告人",
         "身份证号",
+        "出生日期",
+        "性别",
         "罪名",
         "判处刑罚",
         "罚金(元)",
@@ -181,6 +217,8 @@ pub(crate) static TRAFFIC_PENALTIES: TableSpec = TableSpec {
         "处罚决定书文号",
         "姓名",
         "身份证号",
+        "出生日期",
+        "性别",
         "违法时间",
         "违法行为",
         "血液酒精含量(mg/100ml)",
@@ -209,6 +247,8 @@ pub(crate) static ADMIN_PENALTIES: TableSpec = TableSpec {
         "处罚决定书文号",
         "姓名",
         "身份证号",
+        "出生日期",
+        "性别",
         "违法行为",
         "处罚日期",
         "涉案金额",
@@ -293,7 +333,15 @@ pub(crate) static MEDICAL_CLAIMS: TableSpec = TableSpec {
     folder: false,
     layout: Layout::Utf8Csv,
     titles: &[],
-    headers: &["身份证号", "姓名", "入院日期", "诊断", "医保统筹支付金额"],
+    headers: &[
+        "身份证号",
+        "出生日期",
+        "性别",
+        "姓名",
+        "入院日期",
+        "诊断",
+        "医保统筹支付金额",
+    ],
     description_zh: "医保住院结算信息",
 };
 

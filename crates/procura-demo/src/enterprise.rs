@@ -4,6 +4,10 @@
 //!
 //! In the background, penalised factories get no subsidies, subsidised companies were never
 //! penalised, and repair shops that buy 1000 litres or more declare 40–80% of it.
+//!
+//! A linkage case hides the company of one subsidy or purchase behind a missing or mistyped
+//! USCC; the row still carries the company's name exactly as all its other rows do, and no two
+//! companies share a name (even after dropping the district and the form of company).
 
 use chrono::NaiveDate;
 use rand::RngExt;
@@ -13,8 +17,8 @@ use rand_chacha::ChaCha8Rng;
 use crate::calendar::{AS_OF, add_days, date, random_day};
 use crate::datasets::{ENV_PENALTIES, OIL_PURCHASES, SUBSIDIES, WASTE_OIL};
 use crate::error::Error;
-use crate::noise::{DateStyle, damaged_org_id, date_text, grouped, mixed_date};
-use crate::plan::Ctx;
+use crate::noise::{DateStyle, Disguise, date_text, disguise_org, grouped, mixed_date};
+use crate::plan::{Ctx, Subject};
 use crate::population::OrgKind;
 use crate::truth::Model;
 use crate::write::{Cell, text};
@@ -38,15 +42,16 @@ struct Penalty {
 struct Subsidy {
     org: usize,
     day: NaiveDate,
-    damaged: bool,
+    /// How the subsidy row hides the company (a non-exact positive).
+    disguise: Option<Disguise>,
 }
 
-/// Oil bought and waste declared by one shop; one purchase may carry a broken org ID.
+/// Oil bought and waste declared by one shop; one purchase may hide the company.
 struct OilAccount {
     org: usize,
     purchases: Vec<u32>,
     declarations: Vec<u32>,
-    damaged_purchase: Option<usize>,
+    disguised_purchase: Option<(usize, Disguise)>,
 }
 
 pub(crate) fn generate_subsidies(ctx: &mut Ctx) -> Result<(), Error> {
@@ -73,7 +78,7 @@ pub(crate) fn generate_subsidies(ctx: &mut Ctx) -> Result<(), Error> {
             subsidies.push(Subsidy {
                 org,
                 day,
-                damaged: false,
+                disguise: None,
             });
         }
     }
@@ -102,21 +107,22 @@ fn plant_m36(
             _ => add_days(penalty, rng.random_range(0..=room)),
         };
         penalties.push(Penalty { org, day: penalty });
+        let note = format!("{penalty} 受环保处罚，{paid} 仍获环保补贴");
+        let company = &ctx.pop.orgs[org];
+        let id = company.id.clone();
+        let disguise = damaged.then(|| disguise_org(rng, &company.id, &company.name, true));
+        match &disguise {
+            Some(d) => {
+                let note = format!("{note}；补贴记录{}", d.note);
+                ctx.linkage_positive(Model::M36, &id, note, &SUBSIDIES, Subject::Org(org), d);
+            }
+            None => ctx.truth.positive(Model::M36, &id, true, note),
+        }
         subsidies.push(Subsidy {
             org,
             day: paid,
-            damaged,
+            disguise,
         });
-        let note = format!(
-            "{penalty} 受环保处罚，{paid} 仍获环保补贴{}",
-            if damaged {
-                "；补贴记录统一社会信用代码缺失或有误"
-            } else {
-                ""
-            }
-        );
-        let id = ctx.pop.orgs[org].id.clone();
-        ctx.truth.positive(Model::M36, &id, !damaged, note);
     }
     for j in 0..2 * scale.near_misses() {
         let org = ctx.org(OrgKind::Factory)?;
@@ -137,7 +143,7 @@ fn plant_m36(
         subsidies.push(Subsidy {
             org,
             day: paid,
-            damaged: false,
+            disguise: None,
         });
         let id = ctx.pop.orgs[org].id.clone();
         ctx.truth.near_miss(Model::M36, &id, note);
@@ -177,8 +183,8 @@ fn write_subsidies(
     let mut writer = ctx.writer(&SUBSIDIES)?;
     for subsidy in subsidies.iter() {
         let org = &ctx.pop.orgs[subsidy.org];
-        let id = if subsidy.damaged {
-            damaged_org_id(rng, &org.id, true)
+        let id = if let Some(d) = &subsidy.disguise {
+            d.id.clone()
         } else if rng.random_bool(0.05) {
             org.id.to_lowercase()
         } else {
@@ -220,7 +226,7 @@ fn account(rng: &mut ChaCha8Rng, org: usize, bought: u32, declared: u32) -> OilA
         } else {
             split(rng, declared)
         },
-        damaged_purchase: None,
+        disguised_purchase: None,
     }
 }
 
@@ -256,10 +262,15 @@ fn plant_m30(
             let declared = rng.random_range(60..=100);
             let mut account = account(rng, org, 1200, declared);
             account.purchases = vec![600, 600];
-            account.damaged_purchase = Some(rng.random_range(0..2));
+            // Never missing here: rows without any org ID would pool into one group of their
+            // own in a sum per org.
+            let company = &ctx.pop.orgs[org];
+            let d = disguise_org(rng, &company.id, &company.name, false);
             let note = format!(
-                "购油 1200 升仅申报废油 {declared} 升；一笔 600 升采购记录信用代码缺失或有误"
+                "购油 1200 升仅申报废油 {declared} 升；一笔 600 升采购记录{}",
+                d.note
             );
+            account.disguised_purchase = Some((rng.random_range(0..2), d));
             (account, note)
         } else {
             let bought = rng.random_range(1500..=12_000);
@@ -272,9 +283,14 @@ fn plant_m30(
             let note = format!("购油 {bought} 升仅申报废油 {declared} 升");
             (account(rng, org, bought, declared), note)
         };
-        accounts.push(account);
         let id = ctx.pop.orgs[org].id.clone();
-        ctx.truth.positive(Model::M30, &id, !damaged, note);
+        match &account.disguised_purchase {
+            Some((_, d)) => {
+                ctx.linkage_positive(Model::M30, &id, note, &OIL_PURCHASES, Subject::Org(org), d);
+            }
+            None => ctx.truth.positive(Model::M30, &id, true, note),
+        }
+        accounts.push(account);
     }
     for j in 0..2 * scale.near_misses() {
         let org = ctx.org(OrgKind::Repair)?;
@@ -302,16 +318,15 @@ fn write_oil(ctx: &mut Ctx, rng: &mut ChaCha8Rng, accounts: &[OilAccount]) -> Re
     for account in accounts {
         for (i, litres) in account.purchases.iter().enumerate() {
             let day = random_day(rng, OIL_FROM, AS_OF);
-            purchases.push((
-                day,
-                account.org,
-                *litres,
-                account.damaged_purchase == Some(i),
-            ));
+            let id = match &account.disguised_purchase {
+                Some((hidden, d)) if *hidden == i => Some(d.id.clone()),
+                _ => None,
+            };
+            purchases.push((day, account.org, *litres, id));
         }
         for litres in &account.declarations {
             let day = random_day(rng, OIL_FROM, AS_OF);
-            declarations.push((day, account.org, *litres, false));
+            declarations.push((day, account.org, *litres, None));
         }
     }
     purchases.sort();
@@ -324,18 +339,12 @@ fn write_oil_rows(
     ctx: &mut Ctx,
     rng: &mut ChaCha8Rng,
     spec: &'static crate::write::TableSpec,
-    rows: &[(NaiveDate, usize, u32, bool)],
+    rows: &[(NaiveDate, usize, u32, Option<String>)],
 ) -> Result<(), Error> {
     let mut writer = ctx.writer(spec)?;
-    for (day, org, litres, damaged) in rows {
+    for (day, org, litres, disguised_id) in rows {
         let org = &ctx.pop.orgs[*org];
-        // Never empty here: rows without any org ID would pool into one group of their own
-        // in a sum per org.
-        let id = if *damaged {
-            damaged_org_id(rng, &org.id, false)
-        } else {
-            org.id.clone()
-        };
+        let id = disguised_id.clone().unwrap_or_else(|| org.id.clone());
         writer.row(vec![
             text(id),
             text(org.name.clone()),

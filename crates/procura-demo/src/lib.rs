@@ -9,6 +9,15 @@
 //! undo (15-digit IDs, full-width digits, mixed date spellings, …) is applied when a value is
 //! written and never to the truth, whose keys are canonical.
 //!
+//! Some positives (about one in six; none for M10 and M14) are linkage cases: one row of the
+//! case has an unusable identifier, so exact joins miss it. Such a row still declares the
+//! person's birth date and gender and writes the name as is, in traditional characters, with a
+//! homophone or with its middle dot respelled; the person is the only resident with that name
+//! pinyin and birth date, and has other rows with a valid ID to be linked by. A company's row
+//! keeps the company's exact name. The truth notes say what was damaged.
+//!
+//! [`linkage_data`] writes a separate, labelled population for the linkage benchmark.
+//!
 //! **Architecture Invariant:** the output is a pure function of `(persons, seed)`: one ChaCha
 //! stream per generator, no hash-map iteration in output order, no clock. The reference date
 //! is fixed ([`AS_OF`]).
@@ -35,6 +44,7 @@ mod truth;
 mod write;
 
 pub mod bench_data;
+pub mod linkage_data;
 
 #[cfg(test)]
 mod verify;
@@ -117,6 +127,12 @@ pub(crate) struct Run {
     pub(crate) output: DemoOutput,
     #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) recorded: BTreeMap<&'static str, RecordedTable>,
+    /// The rows behind the planted linkage cases.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) linkage: Vec<plan::LinkageRow>,
+    /// Everyone the data was drawn from.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) population: Population,
 }
 
 pub(crate) fn run(
@@ -148,6 +164,7 @@ pub(crate) fn run(
         truth,
         datasets,
         recorded,
+        linkage,
         ..
     } = ctx;
     let truth = truth.finish(AS_OF);
@@ -162,6 +179,8 @@ pub(crate) fn run(
             rows_written,
         },
         recorded,
+        linkage,
+        population,
     })
 }
 

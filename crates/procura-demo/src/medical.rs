@@ -3,6 +3,9 @@
 //!
 //! Ordinary claims come from people who had no traffic accident; background accident victims
 //! who were themselves at fault may claim for their injuries, which the rule allows.
+//!
+//! A linkage case hides the injury claim of a victim who was also in hospital twice for an
+//! illness; those claims carry the valid ID a linker attributes the damaged one by.
 
 use chrono::{Datelike, NaiveDate};
 use rand::RngExt;
@@ -13,10 +16,12 @@ use crate::calendar::{AS_OF, add_days, date, random_day};
 use crate::datasets::{MEDICAL_CLAIMS, TRAFFIC_ACCIDENTS};
 use crate::error::Error;
 use crate::noise::{
-    Charset, DateStyle, date_text, grouped, id_text, mixed_date, name_text, plain, row_id,
+    Charset, DateStyle, Disguise, date_text, disguise, grouped, id_text, mixed_date, name_text,
+    plain,
 };
-use crate::plan::{Ctx, Need};
+use crate::plan::{Ctx, Need, Subject};
 use crate::population::HOME;
+use crate::population::Person;
 use crate::truth::Model;
 use crate::write::text;
 
@@ -42,7 +47,8 @@ struct Claim {
     person: usize,
     admitted: NaiveDate,
     diagnosis: &'static str,
-    damaged: bool,
+    /// How the claim row hides the person (a non-exact positive).
+    disguise: Option<Disguise>,
 }
 
 #[derive(Default)]
@@ -72,7 +78,7 @@ pub(crate) fn generate(ctx: &mut Ctx) -> Result<(), Error> {
                 person,
                 admitted: day,
                 diagnosis,
-                damaged: false,
+                disguise: None,
             });
         }
     }
@@ -87,8 +93,12 @@ fn injury(rng: &mut ChaCha8Rng) -> &'static str {
 fn plant_m27(ctx: &mut Ctx, rng: &mut ChaCha8Rng, medical: &mut Medical) -> Result<(), Error> {
     let scale = ctx.scale;
     for i in 0..scale.positives() {
-        let person = ctx.person(Need::Any)?;
         let damaged = i < scale.non_exact();
+        let person = if damaged {
+            ctx.linkable_person(Need::Any)?
+        } else {
+            ctx.person(Need::Any)?
+        };
         let day = random_day(rng, FROM, add_days(AS_OF, -1));
         let admitted = add_days(day, rng.random_range(0..=1));
         medical.accidents.push(Accident {
@@ -97,22 +107,33 @@ fn plant_m27(ctx: &mut Ctx, rng: &mut ChaCha8Rng, medical: &mut Medical) -> Resu
             liability: OTHER_PARTY,
         });
         let diagnosis = injury(rng);
+        let note = format!("{day} 交通事故对方全责，{admitted} 入院（{diagnosis}）由医保统筹支付");
+        let id = ctx.pop.persons[person].id.clone();
+        let hidden =
+            damaged.then(|| disguise(rng, &ctx.pop.persons[person], Charset::Unicode, false));
+        match &hidden {
+            Some(d) => {
+                let note = format!("{note}；结算记录{}", d.note);
+                let subject = Subject::Person(person);
+                ctx.linkage_positive(Model::M27, &id, note, &MEDICAL_CLAIMS, subject, d);
+                // Two earlier stays for an illness, which the rule does not look at.
+                for _ in 0..2 {
+                    medical.claims.push(Claim {
+                        person,
+                        admitted: random_day(rng, date(2022, 1, 1), AS_OF),
+                        diagnosis: ILLNESSES.choose(rng).copied().unwrap_or(ILLNESSES[0]),
+                        disguise: None,
+                    });
+                }
+            }
+            None => ctx.truth.positive(Model::M27, &id, true, note),
+        }
         medical.claims.push(Claim {
             person,
             admitted,
             diagnosis,
-            damaged,
+            disguise: hidden,
         });
-        let note = format!(
-            "{day} 交通事故对方全责，{admitted} 入院（{diagnosis}）由医保统筹支付{}",
-            if damaged {
-                "；结算记录身份证号缺失或有误"
-            } else {
-                ""
-            }
-        );
-        let id = ctx.pop.persons[person].id.clone();
-        ctx.truth.positive(Model::M27, &id, !damaged, note);
     }
     for j in 0..2 * scale.near_misses() {
         let person = ctx.person(Need::Any)?;
@@ -137,7 +158,7 @@ fn plant_m27(ctx: &mut Ctx, rng: &mut ChaCha8Rng, medical: &mut Medical) -> Resu
             person,
             admitted,
             diagnosis,
-            damaged: false,
+            disguise: None,
         });
         let id = ctx.pop.persons[person].id.clone();
         ctx.truth.near_miss(Model::M27, &id, note);
@@ -183,9 +204,21 @@ fn write_claims(ctx: &mut Ctx, rng: &mut ChaCha8Rng, medical: &Medical) -> Resul
         while let Some((_, i)) = special.next_if(|(p, _)| *p == position) {
             let claim = &medical.claims[i];
             let person = &pop.persons[claim.person];
-            let id = row_id(rng, person, claim.damaged, 0.05);
-            let name = name_text(rng, &person.name, Charset::Unicode, 0.03);
-            writer.row(claim_row(rng, id, name, claim.admitted, claim.diagnosis))?;
+            let (name, id) = match &claim.disguise {
+                Some(d) => (d.name.clone(), d.id.clone()),
+                None => (
+                    name_text(rng, &person.name, Charset::Unicode, 0.03),
+                    id_text(rng, person, 0.05),
+                ),
+            };
+            writer.row(claim_row(
+                rng,
+                person,
+                id,
+                name,
+                claim.admitted,
+                claim.diagnosis,
+            ))?;
         }
         if position == ordinary {
             break;
@@ -204,13 +237,14 @@ fn write_claims(ctx: &mut Ctx, rng: &mut ChaCha8Rng, medical: &Medical) -> Resul
         let id = id_text(rng, person, 0.05);
         let name = name_text(rng, &person.name, Charset::Unicode, 0.03);
         let admitted = random_day(rng, FROM, AS_OF);
-        writer.row(claim_row(rng, id, name, admitted, diagnosis))?;
+        writer.row(claim_row(rng, person, id, name, admitted, diagnosis))?;
     }
     ctx.finish(writer)
 }
 
 fn claim_row(
     rng: &mut ChaCha8Rng,
+    person: &Person,
     id: String,
     name: String,
     admitted: NaiveDate,
@@ -224,6 +258,8 @@ fn claim_row(
     };
     vec![
         text(id),
+        text(mixed_date(rng, person.birth, false)),
+        text(person.gender_zh()),
         text(name),
         text(mixed_date(rng, admitted, false)),
         text(diagnosis),

@@ -1,6 +1,8 @@
 //! The mess real exports contain, applied when a value is written and never to the truth:
-//! equivalent spellings of ID numbers, names, dates and amounts that ingest must normalise,
-//! and deliberately unusable IDs for rows that only record linkage could attach to a person.
+//! equivalent spellings of ID numbers, names, dates and amounts that ingest must normalise;
+//! the disguise of rows that only record linkage could attach to a person (an unusable ID, and
+//! the name in traditional characters, with a homophone or with its middle dot respelled); and
+//! birth dates a clerk got wrong.
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use rand::RngExt;
@@ -16,7 +18,9 @@ pub(crate) enum Charset {
     Unicode,
 }
 
-const TRADITIONAL: [(char, char); 14] = [
+/// Simplified characters of common surnames and given names with their traditional forms, as a
+/// Hong Kong, Macau or Taiwan record (or an old household register) writes them.
+const TRADITIONAL: &[(char, char)] = &[
     ('张', '張'),
     ('刘', '劉'),
     ('陈', '陳'),
@@ -26,11 +30,166 @@ const TRADITIONAL: [(char, char); 14] = [
     ('吴', '吳'),
     ('郑', '鄭'),
     ('许', '許'),
+    ('孙', '孫'),
+    ('马', '馬'),
+    ('罗', '羅'),
+    ('谢', '謝'),
+    ('韩', '韓'),
+    ('冯', '馮'),
+    ('邓', '鄧'),
+    ('苏', '蘇'),
+    ('叶', '葉'),
+    ('吕', '呂'),
+    ('卢', '盧'),
+    ('蒋', '蔣'),
+    ('陆', '陸'),
+    ('钱', '錢'),
+    ('贺', '賀'),
+    ('顾', '顧'),
+    ('龚', '龔'),
+    ('邹', '鄒'),
+    ('谭', '譚'),
+    ('汤', '湯'),
+    ('钟', '鍾'),
+    ('贾', '賈'),
+    ('韦', '韋'),
+    ('万', '萬'),
+    ('严', '嚴'),
     ('华', '華'),
     ('国', '國'),
     ('伟', '偉'),
     ('丽', '麗'),
     ('军', '軍'),
+    ('强', '強'),
+    ('艳', '艷'),
+    ('杰', '傑'),
+    ('涛', '濤'),
+    ('刚', '剛'),
+    ('兰', '蘭'),
+    ('红', '紅'),
+    ('辉', '輝'),
+    ('鹏', '鵬'),
+    ('轩', '軒'),
+    ('龙', '龍'),
+    ('凤', '鳳'),
+    ('荣', '榮'),
+    ('云', '雲'),
+    ('飞', '飛'),
+    ('庆', '慶'),
+    ('宝', '寶'),
+    ('东', '東'),
+    ('晓', '曉'),
+    ('阳', '陽'),
+    ('颖', '穎'),
+    ('泽', '澤'),
+    ('诗', '詩'),
+    ('凯', '凱'),
+    ('莹', '瑩'),
+    ('伦', '倫'),
+    ('锋', '鋒'),
+    ('宁', '寧'),
+    ('欢', '歡'),
+    ('静', '靜'),
+    ('瑶', '瑤'),
+    ('悦', '悅'),
+];
+
+/// Given-name characters that read the same (pinyin without tones): a clerk typing what the
+/// person said picks one for the other. The first 27 pairs are the classic confusions; the
+/// others cover most of the remaining given-name characters of the population.
+const HOMOPHONES: &[(char, char)] = &[
+    ('伟', '玮'),
+    ('丽', '莉'),
+    ('华', '桦'),
+    ('明', '铭'),
+    ('军', '君'),
+    ('芳', '方'),
+    ('静', '婧'),
+    ('杰', '洁'),
+    ('涛', '韬'),
+    ('勇', '永'),
+    ('艳', '燕'),
+    ('英', '瑛'),
+    ('建', '健'),
+    ('志', '智'),
+    ('东', '冬'),
+    ('红', '虹'),
+    ('平', '萍'),
+    ('林', '琳'),
+    ('文', '雯'),
+    ('辉', '晖'),
+    ('刚', '钢'),
+    ('峰', '锋'),
+    ('斌', '彬'),
+    ('霞', '侠'),
+    ('娟', '鹃'),
+    ('玉', '钰'),
+    ('兰', '岚'),
+    ('娜', '纳'),
+    ('敏', '闵'),
+    ('磊', '垒'),
+    ('洋', '阳'),
+    ('超', '潮'),
+    ('秀', '绣'),
+    ('桂', '贵'),
+    ('力', '立'),
+    ('国', '帼'),
+    ('鹏', '朋'),
+    ('宇', '雨'),
+    ('浩', '昊'),
+    ('子', '梓'),
+    ('轩', '宣'),
+    ('欣', '新'),
+    ('怡', '仪'),
+    ('涵', '寒'),
+    ('婷', '庭'),
+    ('晨', '辰'),
+    ('博', '波'),
+    ('思', '丝'),
+    ('佳', '嘉'),
+    ('俊', '骏'),
+    ('龙', '隆'),
+    ('梅', '媚'),
+    ('凤', '风'),
+    ('生', '升'),
+    ('荣', '蓉'),
+    ('成', '诚'),
+    ('云', '芸'),
+    ('飞', '菲'),
+    ('福', '富'),
+    ('庆', '清'),
+    ('宝', '保'),
+    ('旭', '煦'),
+    ('晓', '筱'),
+    ('慧', '惠'),
+    ('颖', '影'),
+    ('倩', '茜'),
+    ('然', '冉'),
+    ('睿', '瑞'),
+    ('泽', '则'),
+    ('晗', '含'),
+    ('瑶', '遥'),
+    ('琪', '琦'),
+    ('悦', '月'),
+    ('诗', '师'),
+    ('航', '杭'),
+    ('凯', '楷'),
+    ('亮', '良'),
+    ('鑫', '馨'),
+    ('淑', '舒'),
+    ('珍', '真'),
+    ('伦', '仑'),
+    ('忠', '中'),
+    ('江', '疆'),
+    ('兵', '冰'),
+    ('坤', '昆'),
+    ('琴', '勤'),
+    ('露', '璐'),
+    ('春', '椿'),
+    ('金', '锦'),
+    ('宁', '凝'),
+    ('欢', '环'),
+    ('民', '珉'),
 ];
 
 /// The person's ID number, usually canonical and with probability `rate` in another spelling
@@ -65,25 +224,206 @@ fn full_width(text: &str) -> String {
         .collect()
 }
 
-/// The ID as written in a row: [`damaged_id`] when the row is a planted linkage case,
-/// otherwise [`id_text`].
-pub(crate) fn row_id(rng: &mut ChaCha8Rng, person: &Person, damaged: bool, rate: f64) -> String {
-    if damaged {
-        damaged_id(rng, &person.id)
-    } else {
-        id_text(rng, person, rate)
-    }
+/// An ID number no parser accepts, and what was wrong with it in words.
+pub(crate) struct DamagedId {
+    pub(crate) text: String,
+    pub(crate) note: &'static str,
 }
 
 /// An ID number no parser accepts: missing, `不详`, one digit mistyped (which the MOD 11-2
 /// check always catches) or the check character dropped.
-pub(crate) fn damaged_id(rng: &mut ChaCha8Rng, id: &str) -> String {
-    match rng.random_range(0..4) {
-        0 => String::new(),
-        1 => "不详".to_owned(),
-        2 => mistype(rng, id, 6..17, b"0123456789"),
-        _ => id.get(..17).unwrap_or(id).to_owned(),
+pub(crate) fn damaged_id(rng: &mut ChaCha8Rng, id: &str) -> DamagedId {
+    let (text, note) = match rng.random_range(0..4) {
+        0 => (String::new(), "身份证号缺失"),
+        1 => ("不详".to_owned(), "身份证号填写为“不详”"),
+        2 => (mistype(rng, id, 6..17, DIGITS), "身份证号一位数字录入错误"),
+        _ => (dropped_check(id), "身份证号缺少校验码"),
+    };
+    DamagedId { text, note }
+}
+
+/// An unusable ID number that still tells its birth date and gender: the check character
+/// dropped, or one of the first two sequence digits mistyped. For files that declare neither,
+/// where the remaining digits are all a linker has besides the name.
+fn damaged_id_keeping_digits(rng: &mut ChaCha8Rng, id: &str) -> DamagedId {
+    if rng.random_bool(0.5) {
+        DamagedId {
+            text: dropped_check(id),
+            note: "身份证号缺少校验码",
+        }
+    } else {
+        DamagedId {
+            text: mistype(rng, id, 14..16, DIGITS),
+            note: "身份证号顺序码一位录入错误",
+        }
     }
+}
+
+const DIGITS: &[u8] = b"0123456789";
+
+fn dropped_check(id: &str) -> String {
+    id.get(..17).unwrap_or(id).to_owned()
+}
+
+/// How the row of a planted linkage case identifies its person or company: an unusable
+/// identifier, the name as written, and what was done to both, for the truth's note.
+#[derive(Debug, Clone)]
+pub(crate) struct Disguise {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) note: String,
+}
+
+/// Disguises `person` for one row of a file in `charset`: a [`damaged_id`] (one that keeps
+/// the birth date and gender when `keep_digits`, for files that do not declare them) and the
+/// name as it is, in traditional characters, with a homophone in the given name, or (for
+/// minority names) with the middle dot dropped or replaced, whichever the generator picks.
+pub(crate) fn disguise(
+    rng: &mut ChaCha8Rng,
+    person: &Person,
+    charset: Charset,
+    keep_digits: bool,
+) -> Disguise {
+    let id = if keep_digits {
+        damaged_id_keeping_digits(rng, &person.id)
+    } else {
+        damaged_id(rng, &person.id)
+    };
+    let (name, name_note) = linkage_name(rng, &person.name, charset);
+    Disguise {
+        id: id.text,
+        name,
+        note: format!("{}，{name_note}", id.note),
+    }
+}
+
+/// Disguises a company for one row: its exact name (as all its other rows write it) and a
+/// USCC that is missing (if `may_be_missing`) or has one character mistyped.
+pub(crate) fn disguise_org(
+    rng: &mut ChaCha8Rng,
+    org_id: &str,
+    org_name: &str,
+    may_be_missing: bool,
+) -> Disguise {
+    let id = damaged_org_id(rng, org_id, may_be_missing);
+    let note = if id.is_empty() {
+        "统一社会信用代码缺失，企业名称无误"
+    } else {
+        "统一社会信用代码一位录入错误，企业名称无误"
+    };
+    Disguise {
+        id,
+        name: org_name.to_owned(),
+        note: note.to_owned(),
+    }
+}
+
+/// The name of a linkage row, and what was done to it: one of the spellings under which a
+/// linker can still recognise the person, chosen at random among those the name allows.
+fn linkage_name(rng: &mut ChaCha8Rng, name: &str, charset: Charset) -> (String, String) {
+    let mut options: Vec<(String, String)> = vec![(name.to_owned(), "姓名无误".to_owned())];
+    if name.contains('·') {
+        options.push((name.replace('·', ""), "姓名缺少间隔号".to_owned()));
+        let dots: &[&str] = match charset {
+            Charset::Gbk => &[".", "．"],
+            Charset::Unicode => &["•", ".", "・"],
+        };
+        let dot = dots.choose(rng).copied().unwrap_or(".");
+        options.push((name.replace('·', dot), format!("姓名间隔号写作“{dot}”")));
+    } else {
+        let traditional = traditional(name);
+        if traditional != name {
+            let note = format!("姓名写作繁体“{traditional}”");
+            options.push((traditional, note));
+        }
+        if let Some(homophone) = homophone(rng, name) {
+            let note = format!("姓名误写为同音字“{homophone}”");
+            options.push((homophone, note));
+        }
+    }
+    let pick = rng.random_range(0..options.len());
+    options.swap_remove(pick)
+}
+
+/// `name` with every character that has a traditional form in [`TRADITIONAL`] written so.
+pub(crate) fn traditional(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            TRADITIONAL
+                .iter()
+                .find(|(simplified, _)| *simplified == c)
+                .map_or(c, |(_, traditional)| *traditional)
+        })
+        .collect()
+}
+
+/// How many characters the surname of a generated Han name has.
+fn surname_len(name: &str) -> usize {
+    let compound = crate::population::COMPOUND_SURNAMES
+        .iter()
+        .any(|surname| name.starts_with(surname));
+    if compound { 2 } else { 1 }
+}
+
+/// `name` with one given-name character replaced by its homophone from [`HOMOPHONES`], if the
+/// given name has such a character.
+pub(crate) fn homophone(rng: &mut ChaCha8Rng, name: &str) -> Option<String> {
+    let mut chars: Vec<char> = name.chars().collect();
+    let candidates: Vec<(usize, char)> = chars
+        .iter()
+        .enumerate()
+        .skip(surname_len(name))
+        .filter_map(|(i, c)| {
+            HOMOPHONES.iter().find_map(|(a, b)| {
+                if a == c {
+                    Some((i, *b))
+                } else if b == c {
+                    Some((i, *a))
+                } else {
+                    None
+                }
+            })
+        })
+        .collect();
+    let (position, replacement) = candidates.choose(rng).copied()?;
+    chars[position] = replacement;
+    Some(chars.into_iter().collect())
+}
+
+/// A birth date as a careless clerk recorded it: day and month swapped (when the day can be a
+/// month) or one digit of `YYYYMMDD` mistyped. Never the true date, always a real one.
+pub(crate) fn misrecorded_birth(rng: &mut ChaCha8Rng, birth: NaiveDate) -> NaiveDate {
+    let (day, month) = (birth.day(), birth.month());
+    if day <= 12
+        && day != month
+        && rng.random_bool(0.5)
+        && let Some(swapped) = NaiveDate::from_ymd_opt(birth.year(), day, month)
+    {
+        return swapped;
+    }
+    one_digit_off(rng, birth).unwrap_or_else(|| birth + chrono::Duration::days(10))
+}
+
+/// `day` with one digit of its `YYYYMMDD` form (not the century) replaced, if that gives a
+/// real date between 1900 and 2025.
+pub(crate) fn one_digit_off(rng: &mut ChaCha8Rng, day: NaiveDate) -> Option<NaiveDate> {
+    let digits = day.format("%Y%m%d").to_string().into_bytes();
+    for _ in 0..50 {
+        let mut candidate = digits.clone();
+        let position = rng.random_range(2..8);
+        let digit = b'0' + rng.random_range(0..10u8);
+        if candidate[position] == digit {
+            continue;
+        }
+        candidate[position] = digit;
+        let text = String::from_utf8(candidate).unwrap_or_default();
+        if let Ok(parsed) = NaiveDate::parse_from_str(&text, "%Y%m%d")
+            && (1900..=2025).contains(&parsed.year())
+        {
+            return Some(parsed);
+        }
+    }
+    None
 }
 
 /// A USCC that identifies no company: missing (if `may_be_missing`) or one body character
@@ -134,18 +474,18 @@ pub(crate) fn name_text(rng: &mut ChaCha8Rng, name: &str, charset: Charset, rate
         return name.to_owned();
     }
     if rng.random_bool(0.5) && name.chars().count() >= 2 {
-        let mut chars = name.chars();
-        let first: String = chars.next().into_iter().collect();
-        return format!("{first} {}", chars.as_str());
+        return spaced_name(name);
     }
-    name.chars()
-        .map(|c| {
-            TRADITIONAL
-                .iter()
-                .find(|(simplified, _)| *simplified == c)
-                .map_or(c, |(_, traditional)| *traditional)
-        })
-        .collect()
+    traditional(name)
+}
+
+/// `name` with a space after the surname, as some systems pad it: `王 伟`.
+pub(crate) fn spaced_name(name: &str) -> String {
+    let split = name
+        .char_indices()
+        .nth(surname_len(name))
+        .map_or(name.len(), |(i, _)| i);
+    format!("{} {}", &name[..split], &name[split..])
 }
 
 /// The ways agencies spell a date.
@@ -281,7 +621,7 @@ mod tests {
     fn person(id: &str, birth: NaiveDate) -> Person {
         Person {
             id: id.to_owned(),
-            name: "王五".to_owned(),
+            name: "张伟华".to_owned(),
             birth,
         }
     }
@@ -301,8 +641,13 @@ mod tests {
                 let text = id_text(&mut rng, &person, 1.0);
                 let parsed = parse_person_id(&text, AS_OF).map(|p| p.into_string());
                 assert_eq!(parsed.ok().as_deref(), Some(id.as_str()), "{text:?}");
-                let damaged = damaged_id(&mut rng, &id);
+                let damaged = damaged_id(&mut rng, &id).text;
                 assert!(parse_person_id(&damaged, AS_OF).is_err(), "{damaged:?}");
+                let kept = damaged_id_keeping_digits(&mut rng, &id).text;
+                assert!(parse_person_id(&kept, AS_OF).is_err(), "{kept:?}");
+                assert_eq!(kept.get(..14), id.get(..14), "{kept:?}");
+                let gender = |id: &str| id.as_bytes().get(16).map(|d| d % 2);
+                assert_eq!(gender(&kept), gender(&id), "{kept:?}");
             }
         }
     }
@@ -331,6 +676,61 @@ mod tests {
             date_text(date(2024, 3, 5), DateStyle::Numerals),
             "二〇二四年三月五日"
         );
+    }
+
+    #[test]
+    fn traditional_and_homophone_names_read_back_as_the_person() {
+        use procura_core::name::{name_pinyin, normalize_name};
+        for (simplified, traditional) in TRADITIONAL {
+            let name = format!("王{simplified}");
+            let written = format!("王{traditional}");
+            let normalized = normalize_name(&written).map(|n| n.simplified);
+            assert_eq!(normalized.as_deref(), Ok(name.as_str()), "{written}");
+            let (_, _, unmappable) = encoding_rs::GBK.encode(&written);
+            assert!(!unmappable, "{written}");
+        }
+        for (a, b) in HOMOPHONES {
+            let (left, right) = (format!("李{a}"), format!("李{b}"));
+            assert_eq!(name_pinyin(&left), name_pinyin(&right), "{a} {b}");
+            let (_, _, unmappable) = encoding_rs::GBK.encode(&right);
+            assert!(!unmappable, "{right}");
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        assert_eq!(homophone(&mut rng, "林强"), None, "the surname stays");
+        assert_eq!(homophone(&mut rng, "王伟").as_deref(), Some("王玮"));
+        assert_eq!(homophone(&mut rng, "欧阳琳").as_deref(), Some("欧阳林"));
+        assert_eq!(spaced_name("欧阳琳"), "欧阳 琳");
+        assert_eq!(spaced_name("王伟"), "王 伟");
+        let person = person("33060219800101123X", date(1980, 1, 1));
+        for charset in [Charset::Gbk, Charset::Unicode] {
+            for _ in 0..50 {
+                let disguise = disguise(&mut rng, &person, charset, false);
+                let normalized = normalize_name(&disguise.name).map(|n| n.simplified);
+                let pinyin = name_pinyin(&disguise.name);
+                assert_eq!(pinyin, name_pinyin(&person.name), "{disguise:?}");
+                assert!(normalized.is_ok(), "{disguise:?}");
+                assert!(disguise.note.starts_with("身份证号"), "{disguise:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn misrecorded_births_are_real_other_dates() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        for day in [date(1950, 3, 7), date(1960, 12, 31), date(1944, 2, 29)] {
+            for _ in 0..100 {
+                let wrong = misrecorded_birth(&mut rng, day);
+                assert_ne!(wrong, day);
+                let same =
+                    |a: String, b: String| a.chars().zip(b.chars()).filter(|(x, y)| x == y).count();
+                let swapped = wrong.day() == day.month() && wrong.month() == day.day();
+                let typo = same(
+                    wrong.format("%Y%m%d").to_string(),
+                    day.format("%Y%m%d").to_string(),
+                ) == 7;
+                assert!(swapped || typo, "{day} → {wrong}");
+            }
+        }
     }
 
     #[test]

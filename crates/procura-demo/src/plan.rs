@@ -6,22 +6,32 @@
 //! datasets gets persons of its own ([`Ctx::person`]). That exclusivity is what lets each
 //! generator reason about its models alone: nothing another generator writes can create or
 //! hide one of its clues.
+//!
+//! Two more rules decide who may play a part. The person of a planted linkage case must be
+//! unambiguous by name, birth date and gender ([`Ctx::linkable_person`]). And a few retirees
+//! are "misrecorded": the pension system holds a wrong birth date for them, a data-quality
+//! finding in its own right; they are set aside before any generator runs and never play a
+//! part, so that no planted case carries a contradiction.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{Datelike, NaiveDate};
 use procura_core::field::normalize_case_number;
-use rand::seq::SliceRandom;
+use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::DemoDataset;
 use crate::calendar::date;
 use crate::error::Error;
+use crate::noise::{Disguise, misrecorded_birth};
 use crate::population::{COURT, OrgKind, Population};
-use crate::truth::TruthBuilder;
+use crate::truth::{Model, TruthBuilder};
 use crate::write::{RecordedTable, TableSpec, TableWriter};
+
+/// The share of retirees whose birth date the pension system holds wrongly.
+const MISRECORDED_SHARE: f64 = 0.02;
 
 /// The smallest population in which every model gets its minimum of cases and background.
 pub(crate) const MIN_PERSONS: usize = 500;
@@ -38,9 +48,10 @@ impl Scale {
         10 + self.persons / 1000
     }
 
-    /// How many of the positives hide behind a broken identifier (about 10%).
+    /// How many of the positives hide behind a broken identifier: one in a small county,
+    /// two in the standard demo, about one in six beyond.
     pub(crate) fn non_exact(self) -> usize {
-        self.positives() / 10
+        self.positives() / 6
     }
 
     /// Near-misses per kind of near-miss.
@@ -93,6 +104,13 @@ impl Pool {
         }
     }
 
+    /// Keeps `member` from ever being handed out.
+    fn reserve(&mut self, member: usize) {
+        if let Some(taken) = self.taken.get_mut(member) {
+            *taken = true;
+        }
+    }
+
     fn take(&mut self, class: usize, matches: impl Fn(usize) -> bool) -> Option<usize> {
         let cursor = self.cursors.get_mut(class)?;
         while let Some(&candidate) = self.order.get(*cursor) {
@@ -125,6 +143,28 @@ impl CaseNo {
     }
 }
 
+/// Whom the row of a planted linkage case belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Subject {
+    Person(usize),
+    Org(usize),
+}
+
+/// The one row that hides a planted linkage case: where it is and how it was written, so that
+/// the tests can check that a linker has what it needs to attribute it.
+#[derive(Debug, Clone)]
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) struct LinkageRow {
+    pub(crate) model: Model,
+    /// The case's truth key.
+    pub(crate) key: String,
+    pub(crate) dataset: &'static str,
+    pub(crate) subject: Subject,
+    /// The identifier and name as written in the row.
+    pub(crate) id: String,
+    pub(crate) name: String,
+}
+
 /// The shared state of one generation run.
 pub(crate) struct Ctx<'a> {
     pub(crate) pop: &'a Population,
@@ -132,6 +172,10 @@ pub(crate) struct Ctx<'a> {
     pub(crate) truth: TruthBuilder,
     pub(crate) datasets: Vec<DemoDataset>,
     pub(crate) recorded: BTreeMap<&'static str, RecordedTable>,
+    /// The rows behind the planted linkage cases.
+    pub(crate) linkage: Vec<LinkageRow>,
+    /// Per person, the wrong birth date the pension system holds, if any.
+    misrecorded: Vec<Option<NaiveDate>>,
     persons: Pool,
     orgs: Pool,
     case_numbers: BTreeMap<(i32, &'static str), u32>,
@@ -150,6 +194,14 @@ impl<'a> Ctx<'a> {
         progress: &'a dyn Fn(&str),
     ) -> Ctx<'a> {
         let mut rng = stream_rng(seed, "roles");
+        let mut persons = Pool::new(&mut rng, pop.persons.len());
+        let orgs = Pool::new(&mut rng, pop.orgs.len());
+        let misrecorded = misrecord(pop, &mut stream_rng(seed, "misrecorded"));
+        for (index, wrong) in misrecorded.iter().enumerate() {
+            if wrong.is_some() {
+                persons.reserve(index);
+            }
+        }
         Ctx {
             pop,
             scale: Scale {
@@ -158,8 +210,10 @@ impl<'a> Ctx<'a> {
             truth: TruthBuilder::new(),
             datasets: Vec::new(),
             recorded: BTreeMap::new(),
-            persons: Pool::new(&mut rng, pop.persons.len()),
-            orgs: Pool::new(&mut rng, pop.orgs.len()),
+            linkage: Vec::new(),
+            misrecorded,
+            persons,
+            orgs,
             case_numbers: BTreeMap::new(),
             seed,
             out,
@@ -189,6 +243,45 @@ impl<'a> Ctx<'a> {
             persons: self.scale.persons,
             min: MIN_PERSONS,
         })
+    }
+
+    /// A person for a planted linkage case: nobody else has used them, and nobody else in the
+    /// county has the same name pinyin and birth date or the same name, birth date and
+    /// gender, so the damaged row can only be theirs. Persons who fail this are passed over
+    /// (and stay unused).
+    pub(crate) fn linkable_person(&mut self, need: Need) -> Result<usize, Error> {
+        loop {
+            let person = self.person(need)?;
+            if self.pop.is_linkable(person) {
+                return Ok(person);
+            }
+        }
+    }
+
+    /// Records a positive that only linkage can find, and the row that hides it.
+    pub(crate) fn linkage_positive(
+        &mut self,
+        model: Model,
+        key: &str,
+        note: String,
+        spec: &'static TableSpec,
+        subject: Subject,
+        disguise: &Disguise,
+    ) {
+        self.truth.positive(model, key, false, note);
+        self.linkage.push(LinkageRow {
+            model,
+            key: key.to_owned(),
+            dataset: spec.name,
+            subject,
+            id: disguise.id.clone(),
+            name: disguise.name.clone(),
+        });
+    }
+
+    /// The birth date the pension system holds for `person`.
+    pub(crate) fn pension_birth(&self, person: usize) -> NaiveDate {
+        self.misrecorded[person].unwrap_or(self.pop.persons[person].birth)
     }
 
     /// A company of `kind` nobody else has used for a part yet.
@@ -244,6 +337,27 @@ impl<'a> Ctx<'a> {
         self.datasets.push(dataset);
         Ok(())
     }
+}
+
+/// Picks the misrecorded retirees (2% of them) and their wrong birth dates. A wrong date that
+/// some resident with the same name pinyin really has is drawn again, so that the misrecorded
+/// rows cannot be mistaken for that resident's.
+fn misrecord(pop: &Population, rng: &mut ChaCha8Rng) -> Vec<Option<NaiveDate>> {
+    let retirees: Vec<usize> = (0..pop.persons.len())
+        .filter(|&i| pop.persons[i].is_retiree())
+        .collect();
+    let count = (retirees.len() as f64 * MISRECORDED_SHARE).round() as usize;
+    let mut chosen: Vec<usize> = retirees.sample(rng, count).copied().collect();
+    chosen.sort_unstable();
+    let mut misrecorded = vec![None; pop.persons.len()];
+    for index in chosen {
+        let person = &pop.persons[index];
+        let pinyin = procura_core::name::name_pinyin(&person.name);
+        misrecorded[index] = (0..10)
+            .map(|_| misrecorded_birth(rng, person.birth))
+            .find(|wrong| !pop.reads_as_resident(&pinyin, *wrong));
+    }
+    misrecorded
 }
 
 pub(crate) fn stream_rng(seed: u64, stream: &str) -> ChaCha8Rng {

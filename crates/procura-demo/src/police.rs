@@ -5,6 +5,10 @@
 //! In the background every drunk driver (BAC ≥ 80) gets a 危险驾驶案 filing within 60 days,
 //! nobody has more than two theft penalties, and only cases filed in the last 700 days are
 //! still 侦查中.
+//!
+//! An M35 linkage case hides the drunk-driving penalty of a driver with an earlier drink-driving
+//! penalty below the threshold and a public-order penalty, which a linker attributes it by;
+//! an M13 case hides one of three thefts, the other two being intact.
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use rand::RngExt;
@@ -15,9 +19,10 @@ use crate::calendar::{AS_OF, add_days, at_time, date, random_day};
 use crate::datasets::{ADMIN_PENALTIES, CRIMINAL_FILINGS, POLICE_CASES, TRAFFIC_PENALTIES};
 use crate::error::Error;
 use crate::noise::{
-    Charset, DateStyle, date_text, datetime_text, id_text, mixed_date, name_text, row_id,
+    Charset, DateStyle, Disguise, date_text, datetime_text, disguise, id_text, mixed_date,
+    name_text,
 };
-use crate::plan::{Ctx, Need};
+use crate::plan::{Ctx, Need, Subject};
 use crate::population::HOME;
 use crate::truth::Model;
 use crate::write::{Cell, text};
@@ -36,8 +41,8 @@ const PLATE_CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 
 struct TrafficPenalty {
     person: usize,
-    /// The penalty row carries an unusable ID (a non-exact positive).
-    damaged: bool,
+    /// How the penalty row hides the person (a non-exact positive).
+    disguise: Option<Disguise>,
     at: NaiveDateTime,
     /// Blood alcohol in tenths of mg/100ml, so that 79.9 and 80.0 are exact.
     bac_tenths: u32,
@@ -53,7 +58,7 @@ struct AdminPenalty {
     person: usize,
     offence: &'static str,
     day: NaiveDate,
-    damaged: bool,
+    disguise: Option<Disguise>,
 }
 
 struct PoliceCase {
@@ -82,7 +87,7 @@ impl Police {
         let at = night(rng, day);
         self.traffic.push(TrafficPenalty {
             person,
-            damaged: false,
+            disguise: None,
             at,
             bac_tenths,
         });
@@ -94,15 +99,19 @@ impl Police {
         self.filings.push(Filing { person, cause, day });
     }
 
-    /// Theft penalties on `days`; the one at `damaged_one` carries an unusable ID.
-    fn thefts(&mut self, person: usize, days: &[NaiveDate], damaged_one: Option<usize>) {
+    /// Theft penalties on `days`; the one at the index of `disguised` hides the person.
+    fn thefts(&mut self, person: usize, days: &[NaiveDate], disguised: Option<(usize, Disguise)>) {
+        let (hidden, mut disguise) = disguised.map_or((None, None), |(i, d)| (Some(i), Some(d)));
         for (i, day) in days.iter().enumerate() {
-            let damaged = damaged_one == Some(i);
             self.admin.push(AdminPenalty {
                 person,
                 offence: THEFT,
                 day: *day,
-                damaged,
+                disguise: if hidden == Some(i) {
+                    disguise.take()
+                } else {
+                    None
+                },
             });
         }
     }
@@ -129,7 +138,13 @@ fn night(rng: &mut ChaCha8Rng, day: NaiveDate) -> NaiveDateTime {
 
 fn plant_m35(ctx: &mut Ctx, rng: &mut ChaCha8Rng, police: &mut Police) -> Result<(), Error> {
     for i in 0..ctx.scale.positives() {
-        let person = ctx.person(Need::Working)?;
+        // A linkage case is a penalty whose row lost the ID and that was never prosecuted.
+        let damaged = i < ctx.scale.non_exact();
+        let person = if damaged {
+            ctx.linkable_person(Need::Working)?
+        } else {
+            ctx.person(Need::Working)?
+        };
         let day = random_day(rng, TRAFFIC_FROM, add_days(AS_OF, -200));
         // The first exact positive sits exactly on the threshold.
         let tenths = if i == ctx.scale.non_exact() {
@@ -137,9 +152,23 @@ fn plant_m35(ctx: &mut Ctx, rng: &mut ChaCha8Rng, police: &mut Police) -> Result
         } else {
             rng.random_range(800..=2500)
         };
-        // A linkage case is a penalty whose row lost the ID and that was never prosecuted.
-        let damaged = i < ctx.scale.non_exact();
-        police.drink_driving(rng, person, day, tenths).damaged = damaged;
+        let disguised =
+            damaged.then(|| disguise(rng, &ctx.pop.persons[person], Charset::Gbk, false));
+        police.drink_driving(rng, person, day, tenths).disguise = disguised.clone();
+        if damaged {
+            // The driver's record: drink-driving below the threshold once before, and a
+            // public-order penalty; neither is anything M35 or M13 looks for.
+            let before = random_day(rng, TRAFFIC_FROM, add_days(day, -30));
+            let tenths = rng.random_range(200..=799);
+            police.drink_driving(rng, person, before, tenths);
+            let offence = OTHER_OFFENCES.choose(rng).copied().unwrap_or("赌博");
+            police.admin.push(AdminPenalty {
+                person,
+                offence,
+                day: random_day(rng, date(2022, 1, 1), AS_OF),
+                disguise: None,
+            });
+        }
         let drunk = format!("{day} 醉驾（{}mg/100ml）", bac(tenths));
         let variant = if damaged { 0 } else { i % 5 };
         let note = match variant {
@@ -154,11 +183,17 @@ fn plant_m35(ctx: &mut Ctx, rng: &mut ChaCha8Rng, police: &mut Police) -> Result
                 police.filing(person, cause, add_days(day, -rng.random_range(30..=300)));
                 format!("{drunk}，此前另案立案，醉驾未立案")
             }
-            _ if damaged => format!("{drunk}，未刑事立案；处罚记录身份证号缺失或有误"),
             _ => format!("{drunk}，未刑事立案"),
         };
         let id = ctx.pop.persons[person].id.clone();
-        ctx.truth.positive(Model::M35, &id, !damaged, note);
+        match &disguised {
+            Some(d) => {
+                let note = format!("{note}；处罚记录{}", d.note);
+                let subject = Subject::Person(person);
+                ctx.linkage_positive(Model::M35, &id, note, &TRAFFIC_PENALTIES, subject, d);
+            }
+            None => ctx.truth.positive(Model::M35, &id, true, note),
+        }
     }
     for j in 0..2 * ctx.scale.near_misses() {
         let person = ctx.person(Need::Working)?;
@@ -211,32 +246,43 @@ fn theft_days(
 
 fn plant_m13(ctx: &mut Ctx, rng: &mut ChaCha8Rng, police: &mut Police) -> Result<(), Error> {
     for i in 0..ctx.scale.positives() {
-        let person = ctx.person(Need::Working)?;
         let damaged = i < ctx.scale.non_exact();
+        let person = if damaged {
+            ctx.linkable_person(Need::Working)?
+        } else {
+            ctx.person(Need::Working)?
+        };
         let count = if damaged || rng.random_bool(0.7) {
             3
         } else {
             4
         };
         let days = theft_days(rng, count, 700, add_days(AS_OF, -700));
-        police.thefts(person, &days, damaged.then(|| rng.random_range(0..count)));
+        let disguised = damaged.then(|| {
+            let d = disguise(rng, &ctx.pop.persons[person], Charset::Unicode, false);
+            (rng.random_range(0..count), d)
+        });
+        let hidden = disguised.as_ref().map(|(_, d)| d.clone());
+        police.thefts(person, &days, disguised);
         if rng.random_bool(0.2) {
             // Prosecuted for something else: the rule asks for a theft filing.
             let cause = FILING_CAUSES.choose(rng).copied().unwrap_or("诈骗案");
             police.filing(person, cause, random_day(rng, days[0], AS_OF));
         }
         let note = format!(
-            "{} 至 {} 间 {count} 次盗窃仅受治安处罚{}",
+            "{} 至 {} 间 {count} 次盗窃仅受治安处罚",
             days[0],
             days[count - 1],
-            if damaged {
-                "；其中一次处罚记录身份证号缺失或有误"
-            } else {
-                ""
-            }
         );
         let id = ctx.pop.persons[person].id.clone();
-        ctx.truth.positive(Model::M13, &id, !damaged, note);
+        match &hidden {
+            Some(d) => {
+                let note = format!("{note}；其中一次处罚记录{}", d.note);
+                let subject = Subject::Person(person);
+                ctx.linkage_positive(Model::M13, &id, note, &ADMIN_PENALTIES, subject, d);
+            }
+            None => ctx.truth.positive(Model::M13, &id, true, note),
+        }
     }
     for j in 0..3 * ctx.scale.near_misses() {
         let person = ctx.person(Need::Working)?;
@@ -332,7 +378,7 @@ fn background(ctx: &mut Ctx, rng: &mut ChaCha8Rng, police: &mut Police) -> Resul
                 person,
                 offence,
                 day,
-                damaged: false,
+                disguise: None,
             });
         }
     }
@@ -392,10 +438,19 @@ fn write_traffic(ctx: &mut Ctx, rng: &mut ChaCha8Rng, police: &Police) -> Result
         } else {
             "饮酒后驾驶机动车"
         };
+        let (name, id) = match &penalty.disguise {
+            Some(d) => (d.name.clone(), d.id.clone()),
+            None => (
+                name_text(rng, &person.name, Charset::Gbk, 0.03),
+                id_text(rng, person, 0.06),
+            ),
+        };
         writer.row(vec![
             text(format!("越公（交）决字〔{year}〕第{number:05}号")),
-            text(name_text(rng, &person.name, Charset::Gbk, 0.03)),
-            text(row_id(rng, person, penalty.damaged, 0.06)),
+            text(name),
+            text(id),
+            text(date_text(person.birth, DateStyle::Iso)),
+            text(person.gender_zh()),
             text(datetime_text(penalty.at)),
             text(violation),
             text(bac(penalty.bac_tenths)),
@@ -403,11 +458,13 @@ fn write_traffic(ctx: &mut Ctx, rng: &mut ChaCha8Rng, police: &Police) -> Result
         ])?;
     }
     // A driver who refused to give a number: a plain drink-driving penalty.
-    let (name, id) = ctx.pop.stranger(rng);
+    let stranger = ctx.pop.stranger(rng);
     writer.row(vec![
         text("越公（交）决字〔2024〕第99999号"),
-        text(name),
-        text(id),
+        text(stranger.name.clone()),
+        text(stranger.id.clone()),
+        text(date_text(stranger.birth, DateStyle::Iso)),
+        text(stranger.gender_zh()),
         text("2024-08-17 22:05:00"),
         text("饮酒后驾驶机动车"),
         text("35.2"),
@@ -448,7 +505,13 @@ fn write_admin(ctx: &mut Ctx, rng: &mut ChaCha8Rng, police: &Police) -> Result<(
         let person = &ctx.pop.persons[penalty.person];
         let year = penalty.day.year();
         let number = ctx.serial(year, "行罚决");
-        let id = row_id(rng, person, penalty.damaged, 0.05);
+        let (name, id) = match &penalty.disguise {
+            Some(d) => (d.name.clone(), d.id.clone()),
+            None => (
+                name_text(rng, &person.name, Charset::Unicode, 0.03),
+                id_text(rng, person, 0.05),
+            ),
+        };
         let amount = match penalty.offence {
             "盗窃" => Cell::Number(f64::from(rng.random_range(2..=60) * 50)),
             "故意损毁财物" => Cell::Number(f64::from(rng.random_range(1..=40) * 100)),
@@ -456,18 +519,22 @@ fn write_admin(ctx: &mut Ctx, rng: &mut ChaCha8Rng, police: &Police) -> Result<(
         };
         writer.row(vec![
             text(format!("越公（治）行罚决字〔{year}〕{number}号")),
-            text(name_text(rng, &person.name, Charset::Unicode, 0.03)),
+            text(name),
             text(id),
+            Cell::Date(person.birth),
+            text(person.gender_zh()),
             text(penalty.offence),
             Cell::Date(penalty.day),
             amount,
         ])?;
     }
-    let (name, id) = ctx.pop.stranger(rng);
+    let stranger = ctx.pop.stranger(rng);
     writer.row(vec![
         text("越公（治）行罚决字〔2023〕99999号"),
-        text(name),
-        text(id),
+        text(stranger.name.clone()),
+        text(stranger.id.clone()),
+        Cell::Date(stranger.birth),
+        text(stranger.gender_zh()),
         text("殴打他人"),
         Cell::Date(date(2023, 9, 9)),
         Cell::Empty,

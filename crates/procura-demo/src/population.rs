@@ -2,9 +2,10 @@
 //! companies with valid USCCs. Everything is drawn from one seeded generator, so a
 //! (persons, seed) pair always gives the same people.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
+use procura_core::name::name_pinyin;
 use procura_core::{org_id, person_id, region};
 use rand::RngExt;
 use rand::seq::IndexedRandom;
@@ -31,9 +32,9 @@ const SURNAMES: [&str; 100] = [
     "龙", "史", "陶", "黎", "贺", "顾", "毛", "郝", "龚", "邵", "万", "钱", "严", "覃", "武", "戴",
     "莫", "孔", "向", "汤",
 ];
-const COMPOUND_SURNAMES: [&str; 3] = ["欧阳", "司马", "上官"];
+pub(crate) const COMPOUND_SURNAMES: [&str; 3] = ["欧阳", "司马", "上官"];
 
-const GIVEN: [&str; 120] = [
+pub(crate) const GIVEN: [&str; 120] = [
     "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
     "超", "秀", "霞", "平", "刚", "桂", "英", "华", "玉", "兰", "萍", "红", "建", "文", "辉", "力",
     "国", "志", "海", "鹏", "宇", "浩", "子", "轩", "欣", "怡", "梓", "涵", "婷", "雪", "琳", "晨",
@@ -92,15 +93,11 @@ pub(crate) struct Person {
 
 impl Person {
     pub(crate) fn is_male(&self) -> bool {
-        Person::is_male_id(&self.id)
-    }
-
-    fn is_male_id(id: &str) -> bool {
-        id.as_bytes().get(16).is_some_and(|digit| digit % 2 == 1)
+        is_male_id(&self.id)
     }
 
     pub(crate) fn gender_zh(&self) -> &'static str {
-        if self.is_male() { "男" } else { "女" }
+        gender_zh(self.is_male())
     }
 
     pub(crate) fn is_retiree(&self) -> bool {
@@ -122,6 +119,31 @@ impl Person {
             &self.id[8..14],
             &self.id[14..17]
         ))
+    }
+}
+
+/// The gender digit of an ID number (the 17th character) is odd for men.
+pub(crate) fn is_male_id(id: &str) -> bool {
+    id.as_bytes().get(16).is_some_and(|digit| digit % 2 == 1)
+}
+
+pub(crate) fn gender_zh(male: bool) -> &'static str {
+    if male { "男" } else { "女" }
+}
+
+/// Somebody outside the population, for the junk rows every export has: a name, an unusable ID
+/// number, and the birth date and gender that number was made from.
+#[derive(Debug, Clone)]
+pub(crate) struct Stranger {
+    pub(crate) name: String,
+    pub(crate) id: String,
+    pub(crate) birth: NaiveDate,
+    pub(crate) male: bool,
+}
+
+impl Stranger {
+    pub(crate) fn gender_zh(&self) -> &'static str {
+        gender_zh(self.male)
     }
 }
 
@@ -151,6 +173,11 @@ pub(crate) struct Population {
     /// Every current county code, for birthplaces and hotel locations.
     pub(crate) counties: Vec<String>,
     names: NameMaker,
+    /// How many residents share a (name pinyin, birth date): the key record linkage blocks and
+    /// compares on, so a row is only attributable to a person whose key is unique.
+    pinyin_births: HashMap<(String, NaiveDate), u32>,
+    /// How many residents share a (simplified name, birth date, gender).
+    name_births: HashMap<(String, NaiveDate, bool), u32>,
 }
 
 impl Population {
@@ -163,39 +190,83 @@ impl Population {
             .collect();
         let names = NameMaker::new();
         let mut taken = HashSet::with_capacity(persons);
-        let people = (0..persons)
+        let people: Vec<Person> = (0..persons)
             .map(|_| {
                 let region = pick_birthplace(rng, &counties, &zhejiang);
                 let birth = random_day(rng, date(1935, 1, 1), date(2005, 12, 31));
                 let id = unique_person_id(rng, &region, birth, &mut taken);
-                let name = names.make(rng, Person::is_male_id(&id));
+                let name = names.make(rng, is_male_id(&id));
                 Person { id, name, birth }
             })
             .collect();
+        let mut pinyin_births = HashMap::with_capacity(persons);
+        let mut name_births = HashMap::with_capacity(persons);
+        for person in &people {
+            *pinyin_births
+                .entry((name_pinyin(&person.name), person.birth))
+                .or_insert(0) += 1;
+            *name_births
+                .entry((person.name.clone(), person.birth, person.is_male()))
+                .or_insert(0) += 1;
+        }
         let orgs = generate_orgs(rng, (persons / 50).max(200));
         Population {
             persons: people,
             orgs,
             counties,
             names,
+            pinyin_births,
+            name_births,
         }
+    }
+
+    /// Whether a row that carries only the person's name (or a homophone, traditional or
+    /// dot variant of it), birth date and gender points to this person and nobody else: no
+    /// other resident has the same name pinyin and birth date, or the same name, birth date
+    /// and gender. Planted linkage cases use only such persons, because a linker could not
+    /// (and should not) pick one of two residents that agree on everything a row says.
+    pub(crate) fn is_linkable(&self, index: usize) -> bool {
+        let Some(person) = self.persons.get(index) else {
+            return false;
+        };
+        let by_pinyin = self
+            .pinyin_births
+            .get(&(name_pinyin(&person.name), person.birth));
+        let by_name = self
+            .name_births
+            .get(&(person.name.clone(), person.birth, person.is_male()));
+        by_pinyin == Some(&1) && by_name == Some(&1)
+    }
+
+    /// Whether some resident has a name that reads `pinyin` and was born on `birth`.
+    pub(crate) fn reads_as_resident(&self, pinyin: &str, birth: NaiveDate) -> bool {
+        self.pinyin_births.contains_key(&(pinyin.to_owned(), birth))
     }
 
     /// Somebody outside the population, with an unusable ID number (missing, `不详`, mistyped
     /// or truncated), for the junk rows every export has. The number is damaged from one no
-    /// resident has (sequence 990–995 is never issued here), so that record linkage cannot
-    /// tie the row to a resident either.
-    pub(crate) fn stranger(&self, rng: &mut ChaCha8Rng) -> (String, String) {
-        let male = rng.random_bool(0.5);
-        let name = self.names.make(rng, male);
-        let birth = random_day(rng, date(1950, 1, 1), date(2000, 12, 31));
-        let sequence = rng.random_range(990..=995);
-        let first17 = format!("{HOME}{}{sequence}", birth.format("%Y%m%d"));
-        let check = person_id::check_character(&first17).unwrap_or('0');
-        (
-            name,
-            crate::noise::damaged_id(rng, &format!("{first17}{check}")),
-        )
+    /// resident has (sequence 990–995 is never issued here), and no resident shares the
+    /// stranger's name pinyin and birth date, so that record linkage cannot tie the row to a
+    /// resident either.
+    pub(crate) fn stranger(&self, rng: &mut ChaCha8Rng) -> Stranger {
+        loop {
+            let birth = random_day(rng, date(1950, 1, 1), date(2000, 12, 31));
+            let sequence = rng.random_range(990..=995);
+            let first17 = format!("{HOME}{}{sequence}", birth.format("%Y%m%d"));
+            let male = sequence % 2 == 1;
+            let name = self.names.make(rng, male);
+            if self.reads_as_resident(&name_pinyin(&name), birth) {
+                continue;
+            }
+            let check = person_id::check_character(&first17).unwrap_or('0');
+            let id = crate::noise::damaged_id(rng, &format!("{first17}{check}")).text;
+            return Stranger {
+                name,
+                id,
+                birth,
+                male,
+            };
+        }
     }
 }
 
@@ -213,7 +284,7 @@ fn pick_birthplace(rng: &mut ChaCha8Rng, counties: &[String], zhejiang: &[String
 
 /// A valid ID number not yet issued: region, birth date, a sequence whose last digit carries
 /// the gender, and the MOD 11-2 check character.
-fn unique_person_id(
+pub(crate) fn unique_person_id(
     rng: &mut ChaCha8Rng,
     region: &str,
     birth: NaiveDate,
@@ -234,21 +305,26 @@ fn unique_person_id(
 }
 
 /// Picks surnames by frequency rank and given names of one or two characters.
-struct NameMaker {
+pub(crate) struct NameMaker {
     surname_weights: Vec<u32>,
+    surname_total: u32,
 }
 
 impl NameMaker {
-    fn new() -> NameMaker {
+    pub(crate) fn new() -> NameMaker {
         // Weight falls with rank like real surname frequencies; compound surnames are rare.
         let mut surname_weights: Vec<u32> = (0..SURNAMES.len())
             .map(|rank| 10_000 / (rank as u32 + 8))
             .collect();
         surname_weights.extend([4, 3, 3]);
-        NameMaker { surname_weights }
+        let surname_total = surname_weights.iter().sum();
+        NameMaker {
+            surname_weights,
+            surname_total,
+        }
     }
 
-    fn make(&self, rng: &mut ChaCha8Rng, male: bool) -> String {
+    pub(crate) fn make(&self, rng: &mut ChaCha8Rng, male: bool) -> String {
         if rng.random_bool(0.03) {
             return self.minority(rng);
         }
@@ -272,8 +348,7 @@ impl NameMaker {
     }
 
     fn surname(&self, rng: &mut ChaCha8Rng) -> &'static str {
-        let total: u32 = self.surname_weights.iter().sum();
-        let mut roll = rng.random_range(0..total);
+        let mut roll = rng.random_range(0..self.surname_total);
         for (index, weight) in self.surname_weights.iter().enumerate() {
             if roll < *weight {
                 return SURNAMES
@@ -352,9 +427,10 @@ fn unique_org_name(
         } else {
             "有限责任公司"
         };
-        let name = format!("{}{brand}{trade}{form}", district_name(region));
-        if taken.insert(name.clone()) {
-            return name;
+        // Unique without the district and the form of company too, since a linker matching
+        // companies by name drops both (`柯桥区恒达化工有限责任公司` = `越城区恒达化工有限公司`).
+        if taken.insert(format!("{brand}{trade}")) {
+            return format!("{}{brand}{trade}{form}", district_name(region));
         }
         // Two-character brands run out in a large county; real registries then add a third.
         brand_len = 3;

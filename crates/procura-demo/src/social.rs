@@ -5,6 +5,12 @@
 //! for a month `m` with `custody_start < m ≤ custody_end` (the month's first day). Planted
 //! positives are extra months paid against that rule; near-misses are facts (deaths on the
 //! 1st, custody starting mid-month, releases) for which the rule itself pays a look-alike.
+//!
+//! A linkage case hides the death or custody row; the person's pension or 低保 rows (at least
+//! two, since the damaged fact starts after the first month of the file) still carry the valid
+//! ID, name and birth date a linker attributes it by. The pension files hold the wrong birth
+//! date of the misrecorded retirees (see `plan`), and about 2% of the background death rows
+//! declare a birth date that contradicts the ID.
 
 use std::collections::BTreeMap;
 
@@ -18,8 +24,11 @@ use crate::calendar::{
 };
 use crate::datasets::{CUSTODY, DEATHS, DIBAO, PENSIONS};
 use crate::error::Error;
-use crate::noise::{Charset, grouped, id_text, mixed_date, name_text, row_id};
-use crate::plan::{Ctx, Need};
+use crate::noise::{
+    Charset, DateStyle, Disguise, date_text, disguise, grouped, id_text, misrecorded_birth,
+    mixed_date, name_text,
+};
+use crate::plan::{Ctx, Need, Subject};
 use crate::truth::Model;
 use crate::write::{Cell, text};
 
@@ -38,8 +47,10 @@ const AGENCIES: [&str; 4] = [
 struct Death {
     person: usize,
     date: NaiveDate,
-    /// The deaths row carries an unusable ID (a non-exact positive).
-    damaged: bool,
+    /// How the deaths row hides the person (a non-exact positive).
+    disguise: Option<Disguise>,
+    /// Background: no model's case, so the row may misstate the birth date.
+    background: bool,
 }
 
 struct Custody {
@@ -47,7 +58,7 @@ struct Custody {
     kind: &'static str,
     start: NaiveDate,
     end: Option<NaiveDate>,
-    damaged: bool,
+    disguise: Option<Disguise>,
 }
 
 impl Custody {
@@ -150,9 +161,15 @@ fn month_zh(month: NaiveDate) -> String {
 fn plant_m03(ctx: &mut Ctx, rng: &mut ChaCha8Rng, social: &mut Social) -> Result<(), Error> {
     let scale = ctx.scale;
     for i in 0..scale.positives() {
-        let person = ctx.person(Need::Retiree)?;
         let damaged = i < scale.non_exact();
-        let (death, forced) = if i % 4 == 3 {
+        let person = if damaged {
+            ctx.linkable_person(Need::Retiree)?
+        } else {
+            ctx.person(Need::Retiree)?
+        };
+        // A linkage case dies inside the pension file, so that the months up to the death
+        // leave pension rows to link the deaths row by.
+        let (death, forced) = if i % 4 == 3 && !damaged {
             // Died before the pension file starts; paid throughout, or until someone noticed.
             let death = random_day(rng, date(2022, 1, 1), date(2023, 5, 31));
             let all = months(PENSION_FIRST, PENSION_LAST);
@@ -169,21 +186,25 @@ fn plant_m03(ctx: &mut Ctx, rng: &mut ChaCha8Rng, social: &mut Social) -> Result
             (death, forced)
         };
         let note = format!(
-            "{death} 死亡，{}至{}仍发放养老金{}",
+            "{death} 死亡，{}至{}仍发放养老金",
             month_zh(forced[0]),
             month_zh(forced[forced.len() - 1]),
-            if damaged {
-                "；死亡注销记录身份证号缺失或有误"
-            } else {
-                ""
-            }
         );
         let id = ctx.pop.persons[person].id.clone();
-        ctx.truth.positive(Model::M03, &id, !damaged, note);
+        let disguise =
+            damaged.then(|| disguise(rng, &ctx.pop.persons[person], Charset::Gbk, false));
+        match &disguise {
+            Some(d) => {
+                let note = format!("{note}；死亡注销记录{}", d.note);
+                ctx.linkage_positive(Model::M03, &id, note, &DEATHS, Subject::Person(person), d);
+            }
+            None => ctx.truth.positive(Model::M03, &id, true, note),
+        }
         social.deaths.push(Death {
             person,
             date: death,
-            damaged,
+            disguise,
+            background: false,
         });
         social.forced_pension.insert(person, forced);
     }
@@ -202,7 +223,8 @@ fn plant_m03(ctx: &mut Ctx, rng: &mut ChaCha8Rng, social: &mut Social) -> Result
         social.deaths.push(Death {
             person,
             date: death,
-            damaged: false,
+            disguise: None,
+            background: false,
         });
     }
     Ok(())
@@ -247,25 +269,31 @@ fn plant_custody_benefit(
 ) -> Result<(), Error> {
     let benefit = Benefit::of(model);
     for i in 0..ctx.scale.positives() {
-        let person = ctx.person(benefit.need)?;
         let damaged = i < ctx.scale.non_exact();
-        let custody = paid_custody(rng, benefit, person, damaged);
+        let person = if damaged {
+            ctx.linkable_person(benefit.need)?
+        } else {
+            ctx.person(benefit.need)?
+        };
+        let mut custody = paid_custody(rng, benefit, person, damaged);
         let forced = some_prefix(rng, covered(&custody, benefit.first, benefit.last));
         let note = format!(
-            "{} 入所（{}）后 {}至{} 仍发放{}{}",
+            "{} 入所（{}）后 {}至{} 仍发放{}",
             custody.start,
             custody.kind,
             month_zh(forced[0]),
             month_zh(forced[forced.len() - 1]),
             benefit.name,
-            if damaged {
-                "；在押记录身份证号缺失或有误"
-            } else {
-                ""
-            }
         );
         let id = ctx.pop.persons[person].id.clone();
-        ctx.truth.positive(model, &id, !damaged, note);
+        if damaged {
+            let d = disguise(rng, &ctx.pop.persons[person], Charset::Unicode, false);
+            let note = format!("{note}；在押记录{}", d.note);
+            ctx.linkage_positive(model, &id, note, &CUSTODY, Subject::Person(person), &d);
+            custody.disguise = Some(d);
+        } else {
+            ctx.truth.positive(model, &id, true, note);
+        }
         if model == Model::M01 {
             social.forced_pension.insert(person, forced);
         } else {
@@ -288,13 +316,15 @@ fn plant_custody_benefit(
 }
 
 /// Custody that covers at least one month of the benefit's file (the month after it starts
-/// is inside the file, and the custody lasts at least 90 days).
+/// is inside the file, and the custody lasts at least 90 days). For a linkage case it starts
+/// after the file's second month began, so that two months were paid rightly before it.
 fn paid_custody(rng: &mut ChaCha8Rng, benefit: Benefit, person: usize, damaged: bool) -> Custody {
-    let start = random_day(
-        rng,
-        add_days(benefit.first, -20),
-        add_days(benefit.last, -40),
-    );
+    let earliest = if damaged {
+        add_days(add_months(benefit.first, 1), 1)
+    } else {
+        add_days(benefit.first, -20)
+    };
+    let start = random_day(rng, earliest, add_days(benefit.last, -40));
     let end = rng
         .random_bool(0.5)
         .then(|| add_days(start, rng.random_range(90..=500)))
@@ -309,7 +339,7 @@ fn paid_custody(rng: &mut ChaCha8Rng, benefit: Benefit, person: usize, damaged: 
         kind,
         start,
         end,
-        damaged,
+        disguise: None,
     }
 }
 
@@ -338,7 +368,7 @@ fn unpaid_custody(
                 kind: "逮捕",
                 start,
                 end,
-                damaged: false,
+                disguise: None,
             },
             note,
         )
@@ -352,7 +382,7 @@ fn unpaid_custody(
             kind: "刑事拘留",
             start,
             end: Some(end),
-            damaged: false,
+            disguise: None,
         };
         (custody, note)
     }
@@ -392,7 +422,8 @@ fn background(ctx: &mut Ctx, rng: &mut ChaCha8Rng, social: &mut Social) -> Resul
         social.deaths.push(Death {
             person,
             date: death,
-            damaged: false,
+            disguise: None,
+            background: true,
         });
     }
     for _ in 0..scale.share(5, 5) {
@@ -438,7 +469,7 @@ fn custody_row(person: usize, kind: &'static str, start: NaiveDate, end: NaiveDa
         kind,
         start,
         end: (end < AS_OF).then_some(end),
-        damaged: false,
+        disguise: None,
     }
 }
 
@@ -451,10 +482,24 @@ fn write_deaths(ctx: &mut Ctx, rng: &mut ChaCha8Rng, social: &Social) -> Result<
         let person = &ctx.pop.persons[death.person];
         sequence += 1;
         let deregistered = add_days(death.date, rng.random_range(3..=40)).min(AS_OF);
+        let (name, id) = match &death.disguise {
+            Some(d) => (d.name.clone(), d.id.clone()),
+            None => (
+                name_text(rng, &person.name, Charset::Gbk, 0.05),
+                id_text(rng, person, 0.08),
+            ),
+        };
+        // A data-quality finding: the deregistration typed the birth date wrongly.
+        let birth = if death.background && rng.random_bool(0.02) {
+            misrecorded_birth(rng, person.birth)
+        } else {
+            person.birth
+        };
         let row = vec![
             text(sequence.to_string()),
-            text(name_text(rng, &person.name, Charset::Gbk, 0.05)),
-            text(row_id(rng, person, death.damaged, 0.08)),
+            text(name),
+            text(id),
+            text(mixed_date(rng, birth, false)),
             text(person.gender_zh()),
             text(mixed_date(rng, death.date, false)),
             text(mixed_date(rng, deregistered, false)),
@@ -469,12 +514,13 @@ fn write_deaths(ctx: &mut Ctx, rng: &mut ChaCha8Rng, social: &Social) -> Result<
     for _ in 0..2 {
         sequence += 1;
         let day = random_day(rng, date(2022, 1, 1), date(2025, 5, 31));
-        let (name, id) = ctx.pop.stranger(rng);
+        let stranger = ctx.pop.stranger(rng);
         writer.row(vec![
             text(sequence.to_string()),
-            text(name),
-            text(id),
-            text(if rng.random_bool(0.5) { "男" } else { "女" }),
+            text(stranger.name.clone()),
+            text(stranger.id.clone()),
+            text(mixed_date(rng, stranger.birth, false)),
+            text(stranger.gender_zh()),
             text(mixed_date(rng, day, false)),
             text(mixed_date(rng, add_days(day, 10), false)),
             text("死亡"),
@@ -492,18 +538,21 @@ fn write_pensions(ctx: &mut Ctx, rng: &mut ChaCha8Rng, social: &Social) -> Resul
             month.year(),
             month.month()
         ))?;
-        // The pension system was upgraded in 2024; that year's files spell the month in words.
-        let pay_month = if month.year() == 2024 {
-            month_zh(month)
+        // The pension system was upgraded in 2024; that year's files spell dates in words.
+        let (pay_month, birth_style) = if month.year() == 2024 {
+            (month_zh(month), DateStyle::Chinese)
         } else {
-            month.format("%Y%m").to_string()
+            (month.format("%Y%m").to_string(), DateStyle::Compact)
         };
         for (index, person) in pop.persons.iter().enumerate() {
             if !person.is_retiree() || !social.paid(&social.forced_pension, index, month) {
                 continue;
             }
+            let birth = ctx.pension_birth(index);
             writer.row(vec![
                 text(id_text(rng, person, 0.03)),
+                text(date_text(birth, birth_style)),
+                text(person.gender_zh()),
                 text(name_text(rng, &person.name, Charset::Gbk, 0.02)),
                 text(pay_month.clone()),
                 text(grouped(pension_fen(index, month))),
@@ -511,10 +560,12 @@ fn write_pensions(ctx: &mut Ctx, rng: &mut ChaCha8Rng, social: &Social) -> Resul
             ])?;
         }
         if rng.random_bool(0.3) {
-            let (name, id) = pop.stranger(rng);
+            let stranger = pop.stranger(rng);
             writer.row(vec![
-                text(id),
-                text(name),
+                text(stranger.id.clone()),
+                text(date_text(stranger.birth, birth_style)),
+                text(stranger.gender_zh()),
+                text(stranger.name.clone()),
                 text(pay_month.clone()),
                 text(grouped(250_000)),
                 text(AGENCIES[0]),
@@ -538,6 +589,13 @@ fn write_custody(ctx: &mut Ctx, rng: &mut ChaCha8Rng, social: &Social) -> Result
     let mut writer = ctx.writer(&CUSTODY)?;
     for custody in order {
         let person = &ctx.pop.persons[custody.person];
+        let (name, id) = match &custody.disguise {
+            Some(d) => (d.name.clone(), d.id.clone()),
+            None => (
+                name_text(rng, &person.name, Charset::Unicode, 0.03),
+                id_text(rng, person, 0.05),
+            ),
+        };
         // Some rows were pasted from another sheet and lost their date format.
         let start = if rng.random_bool(0.2) {
             Cell::Number(excel_serial(custody.start))
@@ -545,17 +603,21 @@ fn write_custody(ctx: &mut Ctx, rng: &mut ChaCha8Rng, social: &Social) -> Result
             Cell::Date(custody.start)
         };
         writer.row(vec![
-            text(name_text(rng, &person.name, Charset::Unicode, 0.03)),
-            text(row_id(rng, person, custody.damaged, 0.05)),
+            text(name),
+            text(id),
+            Cell::Date(person.birth),
+            text(person.gender_zh()),
             text(custody.kind),
             start,
             custody.end.map_or(Cell::Empty, Cell::Date),
         ])?;
     }
-    let (name, id) = ctx.pop.stranger(rng);
+    let stranger = ctx.pop.stranger(rng);
     writer.row(vec![
-        text(name),
-        text(id),
+        text(stranger.name.clone()),
+        text(stranger.id.clone()),
+        Cell::Date(stranger.birth),
+        text(stranger.gender_zh()),
         text("刑事拘留"),
         Cell::Date(date(2024, 11, 3)),
         Cell::Date(date(2024, 11, 20)),
@@ -580,6 +642,8 @@ fn write_dibao(ctx: &mut Ctx, rng: &mut ChaCha8Rng, social: &Social) -> Result<(
                     text(name_text(rng, &head.name, Charset::Gbk, 0.02)),
                     text(name_text(rng, &person.name, Charset::Gbk, 0.02)),
                     text(id_text(rng, person, 0.05)),
+                    text(date_text(person.birth, DateStyle::Iso)),
+                    text(person.gender_zh()),
                     text(size.clone()),
                     text(month.format("%Y-%m").to_string()),
                     text(grouped(household.fen_per_member)),

@@ -35,7 +35,8 @@ pub struct TruthCase {
     /// True when exact joins on canonical identifiers find the case; false when one involved
     /// row has a missing or mistyped identifier, so only record linkage can find it.
     pub exact: bool,
-    /// What was planted, in words a procurator would use.
+    /// What was planted, in words a procurator would use; for a linkage case also what was
+    /// damaged (`身份证号缺失，姓名误写为同音字“王玮”`).
     pub note: String,
 }
 

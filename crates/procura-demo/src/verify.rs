@@ -1,5 +1,8 @@
 //! An independent check of the ground truth: every model's rule, recomputed with plain loops
-//! from the rows exactly as they were written, must find the exact positives and nothing else.
+//! from the rows exactly as they were written, must find the exact positives and nothing else;
+//! and every linkage case must be attributable: its damaged row declares the person's birth
+//! date and gender (or keeps them in the damaged number), its name reads as the person's, no
+//! other resident fits it, and the person has valid-ID rows elsewhere to link it to.
 //!
 //! The evaluator reads values the way ingest does (procura-core's parsers on the written
 //! text, Excel serials converted, case numbers canonicalised), so it also proves that the
@@ -16,12 +19,15 @@ use std::path::Path;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use procura_core::amount::{AmountUnit, parse_amount};
 use procura_core::date::{ExcelDateSystem, excel_serial_to_datetime, parse_date, parse_month};
-use procura_core::field::{normalize_case_number, parse_number};
+use procura_core::field::{normalize_case_number, normalize_gender, parse_number};
+use procura_core::name::{name_pinyin, normalize_name};
 use procura_core::org_id::parse_org_id;
-use procura_core::person_id::parse_person_id;
+use procura_core::person_id::{Gender, parse_person_id};
 
 use crate::calendar::{AS_OF, add_days};
 use crate::datasets::*;
+use crate::plan::{LinkageRow, Subject};
+use crate::population::Person;
 use crate::truth::GroundTruth;
 use crate::write::{Cell, RecordedTable, TableSpec};
 use crate::{DemoConfig, Run};
@@ -33,6 +39,14 @@ struct Table<'a> {
 }
 
 impl<'a> Table<'a> {
+    fn named(run: &'a Run, name: &str) -> Table<'a> {
+        let spec = ALL_SPECS
+            .iter()
+            .find(|spec| spec.name == name)
+            .unwrap_or_else(|| panic!("no dataset {name}"));
+        Table::of(run, spec)
+    }
+
     fn of(run: &'a Run, spec: &'static TableSpec) -> Table<'a> {
         let rows = run
             .recorded
@@ -508,10 +522,374 @@ fn assert_matches(truth: &GroundTruth, found: &Found, label: &str) {
         assert!(cases.positives.len() >= 5, "{label}: {model} positives");
         assert!(cases.near_misses.len() >= 5, "{label}: {model} near-misses");
         assert!(
-            non_exact * 10 <= cases.positives.len(),
+            non_exact * 5 <= cases.positives.len(),
             "{label}: {model} non-exact share"
         );
+        // M10 and M14 have no linkage cases by design: their keys are case numbers that
+        // no damaged identifier could hide.
+        if !matches!(model.as_str(), "M10" | "M14") {
+            assert!(non_exact >= 1, "{label}: {model} has no linkage case");
+        }
     }
+}
+
+/// Every export that names a person, by its name and ID columns; `declared` when the file
+/// also has 出生日期 and 性别.
+struct PersonColumns {
+    spec: &'static TableSpec,
+    name: &'static str,
+    id: &'static str,
+    declared: bool,
+}
+
+const fn columns(
+    spec: &'static TableSpec,
+    name: &'static str,
+    id: &'static str,
+    declared: bool,
+) -> PersonColumns {
+    PersonColumns {
+        spec,
+        name,
+        id,
+        declared,
+    }
+}
+
+const PERSON_COLUMNS: [PersonColumns; 17] = [
+    columns(&DEATHS, "姓名", "身份证号", true),
+    columns(&PENSIONS, "姓名", "身份证号", true),
+    columns(&CUSTODY, "姓名", "身份证号", true),
+    columns(&DIBAO, "户主姓名", "户主身份证号", false),
+    columns(&DIBAO, "姓名", "身份证号", true),
+    columns(&PROBATION_JUDGMENTS, "被告人", "身份证号", true),
+    columns(&CORRECTION_REPORTS, "姓名", "身份证号", false),
+    columns(&CORRECTION_ROSTER, "姓名", "身份证号", true),
+    columns(&HOTEL_STAYS, "姓名", "身份证号", false),
+    columns(&CRIMINAL_JUDGMENTS, "被告人", "身份证号", true),
+    columns(&LICENCE_STATUS, "姓名", "身份证号", false),
+    columns(&TRAFFIC_PENALTIES, "姓名", "身份证号", true),
+    columns(&CRIMINAL_FILINGS, "姓名", "身份证号", false),
+    columns(&ADMIN_PENALTIES, "姓名", "身份证号", true),
+    columns(&CIVIL_CASES, "原告", "原告身份证号", false),
+    columns(&CIVIL_CASES, "被告", "被告身份证号", false),
+    columns(&MEDICAL_CLAIMS, "姓名", "身份证号", true),
+];
+
+const ORG_SPECS: [&TableSpec; 5] = [
+    &POLICE_CASES,
+    &ENV_PENALTIES,
+    &SUBSIDIES,
+    &OIL_PURCHASES,
+    &WASTE_OIL,
+];
+
+const ALL_SPECS: [&TableSpec; 23] = [
+    &DEATHS,
+    &PENSIONS,
+    &CUSTODY,
+    &DIBAO,
+    &PROBATION_JUDGMENTS,
+    &CORRECTION_REPORTS,
+    &CORRECTION_ROSTER,
+    &HOTEL_STAYS,
+    &LEAVE_RECORDS,
+    &CRIMINAL_JUDGMENTS,
+    &EXECUTION_CASES,
+    &LICENCE_STATUS,
+    &TRAFFIC_PENALTIES,
+    &CRIMINAL_FILINGS,
+    &ADMIN_PENALTIES,
+    &POLICE_CASES,
+    &CIVIL_CASES,
+    &ENV_PENALTIES,
+    &SUBSIDIES,
+    &MEDICAL_CLAIMS,
+    &TRAFFIC_ACCIDENTS,
+    &OIL_PURCHASES,
+    &WASTE_OIL,
+];
+
+/// A row naming a person with a valid ID, as a linker would read it.
+#[derive(Debug)]
+struct PersonRow {
+    dataset: &'static str,
+    /// The name in simplified characters.
+    name: Option<String>,
+    /// The declared birth date and whether the declared gender is male.
+    declared: Option<(NaiveDate, bool)>,
+}
+
+/// Every row with a valid person ID, by canonical ID.
+fn person_rows(run: &Run) -> BTreeMap<String, Vec<PersonRow>> {
+    let mut rows: BTreeMap<String, Vec<PersonRow>> = BTreeMap::new();
+    for columns in &PERSON_COLUMNS {
+        let table = Table::of(run, columns.spec);
+        let (name, id) = (table.col(columns.name), table.col(columns.id));
+        let declared = columns
+            .declared
+            .then(|| (table.col("出生日期"), table.col("性别")));
+        for row in table.rows {
+            let Some(canonical) = person(&row[id]) else {
+                continue;
+            };
+            let declared = declared.map(|(birth, gender)| {
+                let birth = day(&row[birth]).unwrap_or_else(|| panic!("no birth date {row:?}"));
+                let gender = text(&row[gender]).and_then(normalize_gender);
+                let male = gender.unwrap_or_else(|| panic!("no gender {row:?}")) == "男";
+                (birth, male)
+            });
+            rows.entry(canonical).or_default().push(PersonRow {
+                dataset: columns.spec.name,
+                name: text(&row[name]).and_then(|n| normalize_name(n).ok().map(|n| n.simplified)),
+                declared,
+            });
+        }
+    }
+    rows
+}
+
+/// The birth date and gender left in a damaged ID number (its first 17 characters), if any.
+fn damaged_digits(id: &str) -> Option<(NaiveDate, bool)> {
+    let birth = NaiveDate::parse_from_str(id.get(6..14)?, "%Y%m%d").ok()?;
+    let gender = id.as_bytes().get(16).filter(|d| d.is_ascii_digit())?;
+    Some((birth, gender % 2 == 1))
+}
+
+/// Declared birth dates and genders agree with the ID everywhere, except for the misrecorded
+/// birth dates of background pension and death rows, none of which belongs to a person of a
+/// planted case. Returns the share of pension rows with such a contradiction.
+fn assert_declared_attributes(
+    run: &Run,
+    rows: &BTreeMap<String, Vec<PersonRow>>,
+    label: &str,
+) -> f64 {
+    let planted: BTreeSet<&String> = run
+        .output
+        .truth
+        .models
+        .values()
+        .filter(|m| matches!(m.key_fields[0].as_str(), "person_id" | "plaintiff_id"))
+        .flat_map(|m| m.positives.iter().chain(&m.near_misses))
+        .map(|c| &c.key[0])
+        .collect();
+    let (mut pensions, mut misrecorded_pensions) = (0, 0);
+    for (id, rows) in rows {
+        let parsed = parse_person_id(id, AS_OF).unwrap_or_else(|e| panic!("{id}: {e:?}"));
+        let male = parsed.gender == Gender::Male;
+        for row in rows {
+            let Some((birth, declared_male)) = row.declared else {
+                continue;
+            };
+            assert_eq!(
+                declared_male, male,
+                "{label}: {id} gender in {}",
+                row.dataset
+            );
+            if row.dataset == PENSIONS.name {
+                pensions += 1;
+            }
+            if birth == parsed.birth_date {
+                continue;
+            }
+            assert!(
+                matches!(row.dataset, "pensions" | "deaths"),
+                "{label}: {id} birth date {birth} in {}",
+                row.dataset
+            );
+            assert!(
+                !planted.contains(id),
+                "{label}: {id} of a planted case has birth date {birth} in {}",
+                row.dataset
+            );
+            if row.dataset == PENSIONS.name {
+                misrecorded_pensions += 1;
+            }
+        }
+    }
+    f64::from(misrecorded_pensions) / f64::from(pensions.max(1))
+}
+
+/// The truth's linkage cases and the rows behind them agree, and each row can be attributed
+/// to its person or company and to nobody else.
+fn assert_linkage(run: &Run, rows: &BTreeMap<String, Vec<PersonRow>>, label: &str) {
+    let cases: BTreeSet<(String, String)> = run
+        .output
+        .truth
+        .models
+        .iter()
+        .flat_map(|(model, m)| {
+            m.positives
+                .iter()
+                .filter(|c| !c.exact)
+                .map(move |c| (model.clone(), c.key[0].clone()))
+        })
+        .collect();
+    let planted: BTreeSet<(String, String)> = run
+        .linkage
+        .iter()
+        .map(|row| (row.model.code().to_owned(), row.key.clone()))
+        .collect();
+    assert_eq!(cases, planted, "{label}: linkage rows");
+    assert_eq!(
+        planted.len(),
+        run.linkage.len(),
+        "{label}: one row per case"
+    );
+    for row in &run.linkage {
+        let label = format!("{label}: {} {}", row.model.code(), row.key);
+        match row.subject {
+            Subject::Person(index) => assert_person_case(run, rows, row, index, &label),
+            Subject::Org(index) => assert_org_case(run, row, index, &label),
+        }
+    }
+}
+
+/// The row of `row.dataset` written with this name and ID text.
+fn hidden_row<'a>(table: &Table<'a>, name: &str, id: &str, row: &LinkageRow) -> &'a [Cell] {
+    let (name_col, id_col) = (table.col(name), table.col(id));
+    let raw = |cell: &Cell| match cell {
+        Cell::Text(value) => value.clone(),
+        _ => String::new(),
+    };
+    let matching: Vec<&Vec<Cell>> = table
+        .rows
+        .iter()
+        .filter(|r| raw(&r[name_col]) == row.name && raw(&r[id_col]) == row.id)
+        .collect();
+    // The deaths export repeats some rows verbatim; a repeat is the same row.
+    assert!(!matching.is_empty(), "{row:?}");
+    assert!(matching.iter().all(|r| *r == matching[0]), "{row:?}");
+    matching[0]
+}
+
+fn assert_person_case(
+    run: &Run,
+    rows: &BTreeMap<String, Vec<PersonRow>>,
+    row: &LinkageRow,
+    index: usize,
+    label: &str,
+) {
+    let persons = &run.population.persons;
+    let resident = &persons[index];
+    let columns = PERSON_COLUMNS
+        .iter()
+        .find(|c| c.spec.name == row.dataset && (c.spec.name != "civil_cases" || c.name == "原告"))
+        .unwrap_or_else(|| panic!("{label}: no person columns"));
+    let table = Table::named(run, row.dataset);
+    let cells = hidden_row(&table, columns.name, columns.id, row);
+    assert!(
+        person(&cells[table.col(columns.id)]).is_none(),
+        "{label}: the ID is usable"
+    );
+    let person = resident;
+    let (birth, male) = if columns.declared {
+        let birth = day(&cells[table.col("出生日期")]);
+        let gender = text(&cells[table.col("性别")]).and_then(normalize_gender);
+        (birth, gender.map(|g| g == "男"))
+    } else {
+        let digits = damaged_digits(&row.id);
+        (digits.map(|d| d.0), digits.map(|d| d.1))
+    };
+    assert_eq!(birth, Some(person.birth), "{label}: birth date");
+    assert_eq!(male, Some(person.is_male()), "{label}: gender");
+    let simplified = normalize_name(&row.name)
+        .unwrap_or_else(|e| panic!("{label}: name {e:?}"))
+        .simplified;
+    let pinyin = name_pinyin(&simplified);
+    assert_eq!(
+        pinyin,
+        name_pinyin(&person.name),
+        "{label}: name reads differently"
+    );
+    let undotted = |name: &str| name.replace('·', "");
+    // No other resident has the name, birth date and gender the row declares; nobody but
+    // the person has its name pinyin and birth date.
+    let same_name: Vec<&Person> = persons
+        .iter()
+        .filter(|p| {
+            undotted(&p.name) == undotted(&simplified)
+                && p.birth == person.birth
+                && p.is_male() == person.is_male()
+        })
+        .collect();
+    assert!(
+        same_name.iter().all(|p| p.id == person.id),
+        "{label}: {simplified} also fits {same_name:?}"
+    );
+    let same_reading: Vec<&Person> = persons
+        .iter()
+        .filter(|p| p.birth == person.birth && name_pinyin(&p.name) == pinyin)
+        .collect();
+    assert_eq!(same_reading.len(), 1, "{label}: {same_reading:?}");
+    // At least two other rows with the valid ID, the same name and (where declared) the same
+    // birth date to link the hidden row to.
+    let support = rows
+        .get(&person.id)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| {
+            r.name.as_deref() == Some(person.name.as_str())
+                && r.declared.is_none_or(|(birth, _)| birth == person.birth)
+        })
+        .count();
+    assert!(support >= 2, "{label}: only {support} rows to link to");
+}
+
+/// A company name without its district and with one form of company, as a linker compares
+/// names.
+fn org_key(name: &str) -> String {
+    let name = name
+        .strip_prefix("绍兴市")
+        .and_then(|rest| rest.char_indices().nth(3).map(|(i, _)| &rest[i..]))
+        .unwrap_or(name);
+    name.replace("有限责任公司", "有限公司")
+}
+
+fn assert_org_case(run: &Run, row: &LinkageRow, index: usize, label: &str) {
+    let orgs = &run.population.orgs;
+    let company = &orgs[index];
+    let table = Table::named(run, row.dataset);
+    let cells = hidden_row(&table, "企业名称", "统一社会信用代码", row);
+    let written = org(&cells[table.col("统一社会信用代码")]);
+    assert_ne!(
+        written.as_ref(),
+        Some(&company.id),
+        "{label}: the USCC is usable"
+    );
+    assert_eq!(row.name, company.name, "{label}: name");
+    let same_name = orgs.iter().filter(|o| o.name == row.name).count();
+    assert_eq!(same_name, 1, "{label}: {} companies named so", same_name);
+    let same_key = orgs
+        .iter()
+        .filter(|o| org_key(&o.name) == org_key(&row.name))
+        .count();
+    assert_eq!(same_key, 1, "{label}: {} companies named alike", same_key);
+    let support: usize = ORG_SPECS
+        .iter()
+        .map(|spec| {
+            let table = Table::of(run, spec);
+            let name = table.col(if spec.name == "police_cases" {
+                "涉案企业名称"
+            } else {
+                "企业名称"
+            });
+            let id = table.col(if spec.name == "police_cases" {
+                "涉案企业统一社会信用代码"
+            } else {
+                "统一社会信用代码"
+            });
+            table
+                .rows
+                .iter()
+                .filter(|r| {
+                    org(&r[id]).as_ref() == Some(&company.id) && text(&r[name]) == Some(&row.name)
+                })
+                .count()
+        })
+        .sum();
+    assert!(support >= 1, "{label}: no row to link to");
 }
 
 fn generate_recorded(out: &Path, persons: usize, seed: u64) -> Run {
@@ -530,13 +908,39 @@ fn rules_find_exactly_the_planted_exact_positives() {
             let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
             let run = generate_recorded(dir.path(), persons, seed);
             let found = evaluate(&run);
-            assert_matches(
-                &run.output.truth,
-                &found,
-                &format!("{persons} persons, seed {seed}"),
-            );
+            let label = format!("{persons} persons, seed {seed}");
+            assert_matches(&run.output.truth, &found, &label);
+            let rows = person_rows(&run);
+            assert_linkage(&run, &rows, &label);
+            let misrecorded = assert_declared_attributes(&run, &rows, &label);
+            if persons == 2000 {
+                assert!(
+                    (0.005..0.05).contains(&misrecorded),
+                    "{label}: {misrecorded} of pension rows misstate the birth date"
+                );
+                for (model, cases) in &run.output.truth.models {
+                    let non_exact = cases.positives.iter().filter(|c| !c.exact).count();
+                    let expected = if matches!(model.as_str(), "M10" | "M14") {
+                        0
+                    } else {
+                        2
+                    };
+                    assert_eq!(non_exact, expected, "{label}: {model}");
+                }
+            }
         }
     }
+}
+
+#[test]
+fn declared_birth_date_and_gender_follow_the_id_column() {
+    for spec in PERSON_COLUMNS.iter().filter(|c| c.declared) {
+        let position = |header: &str| spec.spec.headers.iter().position(|h| *h == header);
+        let id = position(spec.id).unwrap_or_else(|| panic!("{}", spec.spec.name));
+        assert_eq!(position("出生日期"), Some(id + 1), "{}", spec.spec.name);
+        assert_eq!(position("性别"), Some(id + 2), "{}", spec.spec.name);
+    }
+    assert_eq!(PERSON_COLUMNS.iter().filter(|c| c.declared).count(), 10);
 }
 
 #[test]

@@ -7,6 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
+use procura_demo::linkage_data::{LinkageConfig, write_linkage_data};
 use procura_demo::{
     DemoConfig, DemoOutput, Error, MANIFEST_FILE, TRUTH_FILE, generate, read_truth,
 };
@@ -171,13 +172,13 @@ fn gbk_files_are_gbk_with_their_title_rows() {
     check_gbk(
         &dir.path().join("deaths.csv"),
         1,
-        "序号,姓名,身份证号",
+        "序号,姓名,身份证号,出生日期,性别,死亡日期",
         rows("deaths"),
     );
     check_gbk(
         &dir.path().join("dibao.csv"),
         0,
-        "户主身份证号,户主姓名",
+        "户主身份证号,户主姓名,姓名,身份证号,出生日期,性别,保障人数",
         rows("dibao"),
     );
     check_gbk(
@@ -189,7 +190,7 @@ fn gbk_files_are_gbk_with_their_title_rows() {
     check_gbk(
         &dir.path().join("traffic_penalties.csv"),
         2,
-        "处罚决定书文号,姓名",
+        "处罚决定书文号,姓名,身份证号,出生日期,性别,违法时间",
         rows("traffic_penalties"),
     );
     check_gbk(
@@ -212,7 +213,7 @@ fn gbk_files_are_gbk_with_their_title_rows() {
         check_gbk(
             &pensions.join(month),
             2,
-            "身份证号,姓名,发放年月,发放金额,经办机构",
+            "身份证号,出生日期,性别,姓名,发放年月,发放金额,经办机构",
             None,
         );
     }
@@ -223,10 +224,16 @@ fn utf8_and_json_files_parse() {
     let dir = tempdir();
     run(dir.path(), 500, 4);
     let judgments = read(&dir.path().join("probation_judgments.csv"));
-    assert!(judgments.starts_with("\u{FEFF}案号,被告人".as_bytes()));
+    assert!(judgments.starts_with("\u{FEFF}案号,被告人,身份证号,出生日期,性别,罪名".as_bytes()));
     let roster =
         String::from_utf8(read(&dir.path().join("correction_roster.csv"))).unwrap_or_default();
-    assert!(roster.starts_with("姓名,身份证号,矫正开始日期,矫正结束日期,执行地区划代码\n"));
+    assert!(
+        roster
+            .starts_with("姓名,身份证号,出生日期,性别,矫正开始日期,矫正结束日期,执行地区划代码\n")
+    );
+    let claims =
+        String::from_utf8(read(&dir.path().join("medical_claims.csv"))).unwrap_or_default();
+    assert!(claims.starts_with("身份证号,出生日期,性别,姓名,入院日期"));
 
     let stays = String::from_utf8(read(&dir.path().join("hotel_stays.ndjson"))).unwrap_or_default();
     for line in stays.lines() {
@@ -287,12 +294,21 @@ fn workbooks_open_with_their_sheets_and_headers() {
     let range = workbook
         .worksheet_range("刑事判决")
         .unwrap_or_else(|e| panic!("{e}"));
+    let header = range
+        .rows()
+        .nth(2)
+        .map(<[Data]>::to_vec)
+        .unwrap_or_default();
+    assert_eq!(header.get(3), Some(&Data::String("出生日期".to_owned())));
+    assert_eq!(header.get(4), Some(&Data::String("性别".to_owned())));
     let first = range
         .rows()
         .nth(3)
         .map(<[Data]>::to_vec)
         .unwrap_or_default();
-    assert!(matches!(first.get(6), Some(Data::DateTime(_))), "{first:?}");
+    // 出生日期 and 判决生效日期 are date cells.
+    assert!(matches!(first.get(3), Some(Data::DateTime(_))), "{first:?}");
+    assert!(matches!(first.get(8), Some(Data::DateTime(_))), "{first:?}");
 }
 
 /// A large population, for timing: `PROCURA_DEMO_PERSONS=500000 cargo test --release -p
@@ -320,4 +336,29 @@ fn large_population() {
         .map(|m| m.positives.len())
         .sum();
     assert_eq!(positives, 14 * (10 + persons / 1000));
+}
+
+/// A large linkage benchmark population, for timing: `PROCURA_SLOW_TESTS=1 cargo test --release
+/// -p procura-demo --test it large_linkage_population` (1 000 000 records unless
+/// `PROCURA_LINKAGE_RECORDS` says otherwise).
+#[test]
+fn large_linkage_population() {
+    if std::env::var_os("PROCURA_SLOW_TESTS").is_none() {
+        return;
+    }
+    let records = std::env::var("PROCURA_LINKAGE_RECORDS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempdir();
+    let config = LinkageConfig {
+        records,
+        seed: 1,
+        out: dir.path().join("linkage"),
+    };
+    let output = write_linkage_data(&config).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(output.records, records);
+    assert!(output.persons * 2 < records && output.persons * 3 > records);
+    let labels = fs::metadata(&output.labels).map(|m| m.len()).unwrap_or(0);
+    assert!(labels > records as u64 * 10);
 }
