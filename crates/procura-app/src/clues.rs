@@ -60,6 +60,8 @@ pub struct ClueInfo {
     pub gone: bool,
     /// Named fields.
     pub fields: serde_json::Map<String, serde_json::Value>,
+    /// Weakest entity-linkage strength among the evidence (`exact`, `strong`, `probable`).
+    pub match_strength: Option<String>,
 }
 
 /// The rows behind a clue from one input.
@@ -285,6 +287,7 @@ fn clue_info(record: ClueRecord) -> Result<ClueInfo> {
         last_run_id: record.last_run_id,
         gone: record.gone_run_id.is_some(),
         fields,
+        match_strength: record.match_strength,
     })
 }
 

@@ -33,6 +33,27 @@ pub struct IngestRequest {
     pub strict: bool,
 }
 
+/// A file about to become a dataset version.
+#[derive(Debug, Clone)]
+pub(crate) struct Publication {
+    /// The finished file under `tmp/`.
+    pub(crate) temp: PathBuf,
+    /// Where the data came from, for the catalog.
+    pub(crate) source: String,
+    /// BLAKE3 of the file.
+    pub(crate) digest: String,
+    /// Its size.
+    pub(crate) bytes: u64,
+    /// Its rows.
+    pub(crate) n_rows: u64,
+    /// Its columns.
+    pub(crate) columns: Vec<ColumnInfo>,
+    /// Its quality report.
+    pub(crate) report: QualityReport,
+    /// The mapping that produced it (empty for derived datasets).
+    pub(crate) mapping_toml: String,
+}
+
 /// One dataset column as the catalog describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ColumnInfo {
@@ -147,33 +168,6 @@ impl App {
         .await
         .map_err(|e| Error::Internal(format!("ingest task failed: {e}")))??;
 
-        let relative = format!(
-            "datasets/{dataset}/{stamp}-{}.parquet",
-            &outcome.digest[..16]
-        );
-        let target = self.workspace.resolve(&relative);
-        let publish = self
-            .publish(
-                actor, &dataset, request, &outcome, &temp, &relative, &target,
-            )
-            .await;
-        if publish.is_err() {
-            let _ = std::fs::remove_file(&temp);
-        }
-        publish
-    }
-
-    #[allow(clippy::too_many_arguments)] // one private step of `ingest`, its arguments are its state
-    async fn publish(
-        &self,
-        actor: &Actor,
-        dataset: &DatasetName,
-        request: &IngestRequest,
-        outcome: &IngestOutcome,
-        temp: &std::path::Path,
-        relative: &str,
-        target: &std::path::Path,
-    ) -> Result<VersionInfo> {
         let columns: Vec<ColumnInfo> = outcome
             .columns
             .iter()
@@ -183,12 +177,56 @@ impl App {
                 source: c.source.clone(),
             })
             .collect();
-        let columns_json =
-            serde_json::to_string(&columns).map_err(|e| Error::Internal(e.to_string()))?;
-        let quality_json =
-            serde_json::to_string(&outcome.report).map_err(|e| Error::Internal(e.to_string()))?;
-        let mapping_toml = outcome.mapping.to_toml();
-        let source = request.path.display().to_string();
+        self.publish(
+            actor,
+            &dataset,
+            Publication {
+                temp,
+                source: request.path.display().to_string(),
+                digest: outcome.digest.clone(),
+                bytes: outcome.bytes,
+                n_rows: outcome.n_rows,
+                columns,
+                report: outcome.report.clone(),
+                mapping_toml: outcome.mapping.to_toml(),
+            },
+        )
+        .await
+    }
+
+    /// Publishes a Parquet file written under `tmp/` as a new version of `dataset`: the file is
+    /// renamed into `datasets/` inside the transaction that records it, so the version appears
+    /// whole or not at all. The temporary file is removed on failure.
+    pub(crate) async fn publish(
+        &self,
+        actor: &Actor,
+        dataset: &DatasetName,
+        publication: Publication,
+    ) -> Result<VersionInfo> {
+        let temp = publication.temp.clone();
+        let result = self.publish_inner(actor, dataset, publication).await;
+        if result.is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+        result
+    }
+
+    async fn publish_inner(
+        &self,
+        actor: &Actor,
+        dataset: &DatasetName,
+        publication: Publication,
+    ) -> Result<VersionInfo> {
+        let stamp = self.now().format("%Y%m%dT%H%M%S%3fZ").to_string();
+        let relative = format!(
+            "datasets/{dataset}/{stamp}-{}.parquet",
+            &publication.digest[..16.min(publication.digest.len())]
+        );
+        let target = self.workspace.resolve(&relative);
+        let columns_json = serde_json::to_string(&publication.columns)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let quality_json = serde_json::to_string(&publication.report)
+            .map_err(|e| Error::Internal(e.to_string()))?;
         let now = self.now_text();
         let dir = target
             .parent()
@@ -200,21 +238,22 @@ impl App {
             &mut tx,
             &NewVersion {
                 dataset: dataset.as_str(),
-                path: relative,
-                digest: &outcome.digest,
-                bytes: outcome.bytes as i64,
-                n_rows: outcome.n_rows as i64,
-                n_rejected: outcome.report.rows_rejected as i64,
-                source: &source,
+                path: &relative,
+                digest: &publication.digest,
+                bytes: publication.bytes as i64,
+                n_rows: publication.n_rows as i64,
+                n_rejected: publication.report.rows_rejected as i64,
+                source: &publication.source,
                 columns_json: &columns_json,
-                mapping_toml: &mapping_toml,
+                mapping_toml: &publication.mapping_toml,
                 quality_json: &quality_json,
                 actor: actor.name(),
                 now: &now,
             },
         )
         .await?;
-        std::fs::rename(temp, target).map_err(Error::io("cannot publish", target))?;
+        std::fs::rename(&publication.temp, &target)
+            .map_err(Error::io("cannot publish", &target))?;
         let committed = async {
             sync_dir(dir)?;
             tx.commit().await.map_err(procura_store::Error::from)?;
@@ -222,15 +261,28 @@ impl App {
         }
         .await;
         if let Err(error) = committed {
-            let _ = std::fs::remove_file(target);
+            let _ = std::fs::remove_file(&target);
             return Err(error);
         }
         self.version_info(record)
     }
 
+    /// A fresh temporary path under `tmp/` for a file about to be published.
+    pub(crate) fn temp_path(&self, what: &str) -> PathBuf {
+        let stamp = self.now().format("%Y%m%dT%H%M%S%3fZ").to_string();
+        self.workspace.tmp().join(format!(
+            "{stamp}-{what}-{}.parquet.part",
+            std::process::id()
+        ))
+    }
+
     /// Live datasets with their newest version.
     pub async fn list_datasets(&self, actor: &Actor) -> Result<Vec<DatasetInfo>> {
         let _ = actor;
+        self.list_datasets_inner().await
+    }
+
+    pub(crate) async fn list_datasets_inner(&self) -> Result<Vec<DatasetInfo>> {
         let mut connection = self.connection().await?;
         catalog::list(&mut connection)
             .await?

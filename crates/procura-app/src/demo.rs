@@ -68,6 +68,21 @@ pub fn bench_files(
         .map_err(|e| Error::Invalid(format!("benchmark files: {e}")))
 }
 
+/// Writes a labelled person file for the linkage benchmark: `persons.csv` (one row per record,
+/// with the typos, missing IDs and spelling variants agencies produce) and `labels.csv` (the
+/// true entity of every record). Returns the record and person counts.
+pub fn linkage_files(out: &std::path::Path, records: usize, seed: u64) -> Result<(usize, usize)> {
+    let output = procura_demo::linkage_data::write_linkage_data(
+        &procura_demo::linkage_data::LinkageConfig {
+            records,
+            seed,
+            out: out.to_owned(),
+        },
+    )
+    .map_err(|e| Error::Invalid(format!("linkage files: {e}")))?;
+    Ok((output.records, output.persons))
+}
+
 /// Reads a demo folder's ground truth.
 pub fn read_truth(dir: &std::path::Path) -> Result<GroundTruth> {
     procura_demo::read_truth(dir).map_err(|e| Error::Invalid(format!("demo ground truth: {e}")))

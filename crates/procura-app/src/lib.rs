@@ -14,6 +14,7 @@ pub mod clues;
 pub mod datasets;
 pub mod demo;
 mod error;
+pub mod linkage;
 pub mod models;
 pub mod query;
 pub mod runs;

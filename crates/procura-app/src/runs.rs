@@ -179,6 +179,7 @@ impl App {
                     title: &hit.title,
                     severity: &hit.severity,
                     amount_fen: hit.amount_fen,
+                    match_strength: hit.match_strength.as_deref(),
                     fields_json: &found.fields_json,
                     subjects: &found.subjects,
                     evidence: &found.evidence,
@@ -278,6 +279,7 @@ impl App {
                 )));
             }
         }
+        let (person_links, org_links) = self.link_tables().await?;
         let mut connection = self.connection().await?;
         let mut inputs = Vec::new();
         let mut used = Vec::new();
@@ -296,6 +298,13 @@ impl App {
                 })
             })?;
             let info = self.version_info(record)?;
+            let link = role_link(
+                input,
+                &info,
+                &overrides,
+                person_links.as_ref(),
+                org_links.as_ref(),
+            );
             inputs.push(BoundInput {
                 role: input.role.clone(),
                 dataset: dataset.clone(),
@@ -309,6 +318,7 @@ impl App {
                     })
                     .collect(),
                 overrides: overrides.get(&input.role).cloned().unwrap_or_default(),
+                link,
             });
             used.push(RunInput {
                 role: input.role.clone(),
@@ -317,6 +327,25 @@ impl App {
                 version_id: info.id,
                 rows: info.n_rows,
             });
+        }
+        // The entity links a run joined are inputs too: the same clue needs the same links.
+        for (table, links) in [
+            ("__links_person", &person_links),
+            ("__links_org", &org_links),
+        ] {
+            let Some(links) = links else { continue };
+            if inputs
+                .iter()
+                .any(|i| i.link.as_ref().is_some_and(|l| l.table == table))
+            {
+                used.push(RunInput {
+                    role: table.to_owned(),
+                    dataset: links.dataset.clone(),
+                    version: links.version,
+                    version_id: links.id,
+                    rows: links.n_rows,
+                });
+            }
         }
         Ok((inputs, used))
     }
@@ -346,6 +375,54 @@ impl App {
             .ok_or_else(|| Error::NotFound(format!("no run {id}")))?;
         run_info(record)
     }
+}
+
+/// Which entity links cover a role: person links when the role reads the dataset's person-ID
+/// column, else organisation links when it reads its org-ID column.
+fn role_link(
+    input: &procura_models::manifest::Input,
+    info: &crate::datasets::VersionInfo,
+    overrides: &BTreeMap<String, BTreeMap<String, String>>,
+    person_links: Option<&crate::datasets::VersionInfo>,
+    org_links: Option<&crate::datasets::VersionInfo>,
+) -> Option<procura_models::binding::RoleLink> {
+    use procura_models::manifest::FieldKind;
+    let bound_column = |field: &procura_models::manifest::InputField| {
+        overrides
+            .get(&input.role)
+            .and_then(|o| o.get(&field.name))
+            .cloned()
+            .unwrap_or_else(|| field.name.clone())
+    };
+    let reads = |kind: FieldKind, column: &str| {
+        input
+            .fields
+            .iter()
+            .any(|f| f.kind == kind && bound_column(f) == column)
+    };
+    if let (Some(links), Some(columns)) =
+        (person_links, crate::linkage::person_columns(&info.columns))
+        && reads(FieldKind::PersonId, &columns.id)
+    {
+        return Some(procura_models::binding::RoleLink {
+            table: "__links_person".into(),
+            path: links.path.clone(),
+            version_id: info.id,
+            column: columns.id,
+        });
+    }
+    if let (Some(links), Some((column, _))) =
+        (org_links, crate::linkage::org_columns(&info.columns))
+        && reads(FieldKind::OrgId, &column)
+    {
+        return Some(procura_models::binding::RoleLink {
+            table: "__links_org".into(),
+            path: links.path.clone(),
+            version_id: info.id,
+            column,
+        });
+    }
+    None
 }
 
 struct Found {

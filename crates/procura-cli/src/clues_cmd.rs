@@ -72,6 +72,7 @@ pub(crate) fn clue_json(clue: &ClueInfo) -> serde_json::Value {
         "id": clue.id, "model_id": clue.model_id, "key": clue.key, "title": clue.title, "severity": clue.severity,
         "amount": clue.amount_fen.map(|f| procura_core::amount::Amount::from_fen(f).yuan_string()),
         "status": clue.status.code(), "assignee": clue.assignee, "gone": clue.gone,
+        "match_strength": clue.match_strength,
         "first_seen_at": clue.first_seen_at, "last_seen_at": clue.last_seen_at,
         "first_run_id": clue.first_run_id, "last_run_id": clue.last_run_id, "fields": clue.fields,
     })
@@ -182,6 +183,12 @@ pub(crate) async fn clues(app: &App, actor: &Actor, command: CluesCommand) -> Re
             outln!("{}", clue.title);
             if clue.amount_fen.is_some() {
                 outln!("涉案金额 amount: {} 元", amount(clue.amount_fen));
+            }
+            if let Some(strength) = &clue.match_strength {
+                outln!(
+                    "实体关联匹配强度 match strength: {}（{strength}）",
+                    procura_app::linkage::strength_zh(strength)
+                );
             }
             outln!(
                 "首次发现 first seen {}（运行 run #{}）· 最近发现 last seen {}（运行 run #{}）",

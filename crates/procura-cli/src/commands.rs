@@ -149,6 +149,12 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             app.close().await;
             result
         }
+        Command::Link(command) => {
+            let app = open(cli.workspace, cli.database_url).await?;
+            let result = crate::link_cmd::link(&app, &actor, command).await;
+            app.close().await;
+            result
+        }
         Command::Demo(args) => crate::demo_cmd::demo(args, &actor, cli.database_url).await,
     }
 }

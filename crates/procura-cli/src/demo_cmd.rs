@@ -9,6 +9,7 @@ use clap::{Args, Subcommand};
 use comfy_table::Cell;
 use procura_app::datasets::IngestRequest;
 use procura_app::demo::{self, DemoConfig};
+use procura_app::linkage::LinkRequest;
 use procura_app::runs::RunRequest;
 use procura_app::{Actor, App, Config, SheetSelection};
 
@@ -62,6 +63,18 @@ enum DemoCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// 生成实体关联基准测试文件 / write a labelled person file for the linkage benchmark
+    LinkageFiles {
+        /// Records
+        #[arg(long, default_value_t = 100_000)]
+        records: usize,
+        /// Seed
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output directory
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 pub(crate) async fn demo(
@@ -81,6 +94,14 @@ pub(crate) async fn demo(
             "已生成 wrote {} ({rows} rows) and {} ({xlsx_rows} rows)",
             csv.display(),
             xlsx.display()
+        );
+        return Ok(());
+    }
+    if let Some(DemoCommand::LinkageFiles { records, seed, out }) = args.command {
+        let (records, persons) = demo::linkage_files(&out, records, seed)?;
+        outln!(
+            "已生成 wrote {records} records of {persons} persons to {} (persons.csv, labels.csv)",
+            out.display()
         );
         return Ok(());
     }
@@ -221,8 +242,16 @@ async fn run_demo(app: &App, actor: &Actor, output: &demo::DemoOutput, data: &Pa
     }
     outln!("{out}");
 
+    outln!("③ 实体关联 linking persons and organisations across the datasets …");
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    spinner.set_message("blocking · training · scoring · clustering");
+    let report = app.link_run(actor, &LinkRequest::default()).await;
+    spinner.finish_and_clear();
+    crate::link_cmd::print_report(&report.context("entity linkage failed")?);
+
     outln!(
-        "③ 运行模型 running every model (reference_date = {}) …",
+        "④ 运行模型 running every model (reference_date = {}) …",
         output.as_of
     );
     let as_of = output.as_of.format("%Y-%m-%d").to_string();
@@ -245,7 +274,7 @@ async fn run_demo(app: &App, actor: &Actor, output: &demo::DemoOutput, data: &Pa
         }
     }
 
-    outln!("④ 对照真值 scoring against the planted ground truth …");
+    outln!("⑤ 对照真值 scoring against the planted ground truth …");
     let scores = app.score_against_truth(actor, &output.truth).await?;
     let names: std::collections::BTreeMap<String, String> = app
         .models(actor)?

@@ -31,6 +31,7 @@ macro_rules! out {
 mod clues_cmd;
 mod commands;
 mod demo_cmd;
+mod link_cmd;
 mod models_cmd;
 mod output;
 mod progress;
@@ -87,6 +88,9 @@ enum Command {
     /// 线索 / clues found by the models
     #[command(subcommand)]
     Clues(clues_cmd::CluesCommand),
+    /// 实体关联 / link persons and organisations across datasets
+    #[command(subcommand)]
+    Link(link_cmd::LinkCommand),
     /// 演示 / generate a population, ingest it, run every model, score against the truth
     Demo(demo_cmd::DemoArgs),
 }

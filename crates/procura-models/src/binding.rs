@@ -32,6 +32,21 @@ pub struct RoleBinding {
     /// Per field: the column bound (or `None` for an unbound optional field), its type, the
     /// field kind wanted.
     pub fields: Vec<BoundField>,
+    /// Entity linkage for this role's rows, when a linkage result covers its dataset version.
+    pub link: Option<RoleLink>,
+}
+
+/// Which linkage rows cover a role: its dataset version, and the column they identify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleLink {
+    /// The registered table of linkage rows (person or organisation links).
+    pub table: String,
+    /// The linkage rows' Parquet file.
+    pub path: std::path::PathBuf,
+    /// The dataset version id the linkage rows refer to.
+    pub version_id: i64,
+    /// The dataset column holding the person ID that linkage resolved.
+    pub column: String,
 }
 
 /// A field bound to a column.
@@ -174,6 +189,7 @@ pub fn bind_role(
         role: input.role.clone(),
         table: table.to_owned(),
         fields,
+        link: None,
     })
 }
 

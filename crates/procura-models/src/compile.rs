@@ -34,6 +34,8 @@ pub struct Compiled {
     pub evidence_roles: Vec<String>,
     /// Subjects: (kind, id column, optional name column).
     pub subjects: Vec<(String, String, Option<String>)>,
+    /// Roles with a `__rank_<role>` column (the weakest linkage strength of their rows).
+    pub rank_roles: Vec<String>,
 }
 
 /// Static checks of a parsed model (roles and fields exist, expressions name one role, names
@@ -399,12 +401,13 @@ fn sql_type(kind: FieldKind) -> &'static str {
     }
 }
 
-fn role_column(field: &BoundField) -> String {
+/// The SQL of a bound field over the dataset table aliased by `prefix` (`__r.`).
+fn role_column(field: &BoundField, prefix: &str) -> String {
     use procura_core::field::FieldType as T;
     let Some((column, column_type)) = &field.column else {
         return format!("CAST(NULL AS {})", sql_type(field.kind));
     };
-    let quoted = quote_ident(column);
+    let quoted = format!("{prefix}{}", quote_ident(column));
     match (field.kind, column_type) {
         (FieldKind::Date, T::DateTime) => format!("CAST({quoted} AS DATE)"),
         (FieldKind::Month, T::Date | T::DateTime) => {
@@ -434,6 +437,31 @@ pub fn compile(
     bindings: &[RoleBinding],
     params: &BTreeMap<String, ParamValue>,
 ) -> Result<Compiled> {
+    let min_rank = match params.get("min_match_strength") {
+        None => 3,
+        Some(ParamValue::Text(text)) => match text.as_str() {
+            "exact" | "精确匹配" => 4,
+            "strong" | "高度可能" => 3,
+            "probable" | "可能" => 2,
+            other => {
+                return Err(Error::Binding(format!(
+                    "model {}: min_match_strength `{other}` is not exact, strong or probable",
+                    model.meta.id
+                )));
+            }
+        },
+        Some(other) => {
+            return Err(Error::Binding(format!(
+                "min_match_strength `{}` is not text",
+                other.display()
+            )));
+        }
+    };
+    let linked_roles: Vec<String> = bindings
+        .iter()
+        .filter(|b| b.link.is_some() && min_rank < 4)
+        .map(|b| b.role.clone())
+        .collect();
     let mut sql = String::from("WITH\n");
     for input in &model.inputs {
         let binding = bindings
@@ -445,15 +473,47 @@ pub fn compile(
                     model.meta.id, input.role
                 ))
             })?;
-        let mut columns = vec![format!("{} AS __row_id", quote_ident("_row_id"))];
+        let mut columns = vec![format!("__r.{} AS __row_id", quote_ident("_row_id"))];
+        let linked = binding.link.as_ref().filter(|_| min_rank < 4);
         for field in &binding.fields {
-            columns.push(format!("{} AS {}", role_column(field), field.field));
+            let expression = role_column(field, "__r.");
+            let is_linked = linked.is_some_and(|link| {
+                matches!(field.kind, FieldKind::PersonId | FieldKind::OrgId)
+                    && field
+                        .column
+                        .as_ref()
+                        .is_some_and(|(c, _)| *c == link.column)
+            });
+            if is_linked {
+                // A row whose ID linkage resolved (at or above the minimum strength) takes its
+                // entity's key; every other row keeps its own ID.
+                columns.push(format!(
+                    "CASE WHEN __l.strength_rank >= {min_rank} THEN __l.entity ELSE {expression} END AS {}",
+                    field.field
+                ));
+            } else {
+                columns.push(format!("{expression} AS {}", field.field));
+            }
         }
-        let inner = format!(
-            "SELECT {} FROM {}",
-            columns.join(", "),
-            quote_ident(&binding.table)
-        );
+        let inner = match linked {
+            Some(link) => {
+                columns.push("COALESCE(__l.strength_rank, 4) AS __match_rank".into());
+                format!(
+                    "SELECT {} FROM {} AS __r LEFT JOIN {} AS __l ON __l.version_id = {} AND __l.row_id = __r.{} AND __l.id_column = {}",
+                    columns.join(", "),
+                    quote_ident(&binding.table),
+                    quote_ident(&link.table),
+                    link.version_id,
+                    quote_ident("_row_id"),
+                    crate::binding::quote_literal(&link.column)
+                )
+            }
+            None => format!(
+                "SELECT {} FROM {} AS __r",
+                columns.join(", "),
+                quote_ident(&binding.table)
+            ),
+        };
         let body = match &input.filter {
             Some(filter) => format!(
                 "SELECT * FROM ({inner}) AS {role} WHERE {}",
@@ -797,6 +857,9 @@ pub fn compile(
         columns.push(format!(
             "array_agg(DISTINCT {role}.__row_id) AS evidence__{role}"
         ));
+        if linked_roles.contains(role) {
+            columns.push(format!("min({role}.__match_rank) AS __rank_{role}"));
+        }
         let group = key_names
             .iter()
             .map(|k| format!("__x.{k}"))
@@ -816,6 +879,9 @@ pub fn compile(
             select.push(format!("__agg_{role}.{name}"));
         }
         select.push(format!("__agg_{role}.evidence__{role}"));
+        if linked_roles.contains(role) {
+            select.push(format!("__agg_{role}.__rank_{role}"));
+        }
         let on = key_names
             .iter()
             .map(|k| format!("__agg_{role}.{k} = __keys.{k}"))
@@ -836,8 +902,14 @@ pub fn compile(
         sql,
         "SELECT *, CAST(({severity}) AS VARCHAR) AS __severity FROM __clues ORDER BY {key_list}"
     );
+    let rank_roles: Vec<String> = aggregated_roles
+        .iter()
+        .filter(|r| linked_roles.contains(r))
+        .cloned()
+        .collect();
     Ok(Compiled {
         sql,
+        rank_roles,
         key_names,
         field_names: model.clue.fields.iter().map(|(n, _)| n.clone()).collect(),
         has_amount: model.clue.amount.is_some(),

@@ -49,6 +49,21 @@ impl Engine {
         Ok(Engine { context })
     }
 
+    /// Runs one SQL statement and hands its result to `visit` batch by batch (constant memory).
+    pub async fn for_each_batch<E: From<crate::Error>>(
+        &self,
+        sql: &str,
+        mut visit: impl FnMut(&RecordBatch) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        use futures::StreamExt;
+        let frame = self.context.sql(sql).await.map_err(crate::Error::from)?;
+        let mut stream = frame.execute_stream().await.map_err(crate::Error::from)?;
+        while let Some(batch) = stream.next().await {
+            visit(&batch.map_err(crate::Error::from)?)?;
+        }
+        Ok(())
+    }
+
     /// Runs one SQL statement and collects its result.
     pub async fn sql(&self, sql: &str) -> Result<Vec<RecordBatch>> {
         let frame = self.context.sql(sql).await?;

@@ -28,3 +28,5 @@ pub use manifest::Model;
 
 /// Arrow, as this crate uses it, for callers that receive record batches.
 pub use datafusion::arrow;
+/// Parquet, as this crate uses it, for callers that write derived datasets.
+pub use datafusion::parquet;

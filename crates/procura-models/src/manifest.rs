@@ -592,6 +592,15 @@ pub fn parse(text: &str, sql_files: &dyn Fn(&str) -> Option<String>) -> Result<M
             max: raw_param.max,
         });
     }
+    if !parameters.iter().any(|p| p.name == "min_match_strength") {
+        parameters.push(Parameter {
+            name: "min_match_strength".into(),
+            value: ParamType::Text("strong".into()),
+            label: "实体关联的最低匹配强度（exact 精确匹配 / strong 高度可能 / probable 可能；仅在已运行实体关联时生效）".into(),
+            min: None,
+            max: None,
+        });
+    }
     if !parameters.iter().any(|p| p.name == "reference_date") {
         parameters.push(Parameter {
             name: "reference_date".into(),

@@ -30,6 +30,8 @@ pub struct BoundInput {
     pub columns: Vec<Column>,
     /// Field → column overrides.
     pub overrides: BTreeMap<String, String>,
+    /// Entity linkage covering this input's rows, when there is one.
+    pub link: Option<binding::RoleLink>,
 }
 
 /// A value of a clue field: how to show it and how to store it.
@@ -69,6 +71,9 @@ pub struct ClueHit {
     pub evidence: Vec<(String, Vec<i64>)>,
     /// Persons and organisations concerned.
     pub subjects: Vec<SubjectHit>,
+    /// The weakest entity-linkage strength among the evidence rows (`exact`, `strong`,
+    /// `probable`), when linkage took part.
+    pub match_strength: Option<String>,
 }
 
 /// The result of executing a model.
@@ -122,14 +127,16 @@ pub fn prepare(
                 ))
             })?;
         let table = format!("__ds_{}", input.role);
-        bindings.push(binding::bind_role(
+        let mut role_binding = binding::bind_role(
             model,
             input,
             &bound.dataset,
             &table,
             &bound.columns,
             &bound.overrides,
-        )?);
+        )?;
+        role_binding.link = bound.link.clone();
+        bindings.push(role_binding);
         tables.push(TableSource {
             name: table,
             path: bound.path.clone(),
@@ -151,6 +158,19 @@ pub fn prepare(
         }
     }
     let compiled = compile::compile(model, &bindings, &params)?;
+    for role in &compiled.rank_roles {
+        if let Some(link) = bindings
+            .iter()
+            .find(|b| &b.role == role)
+            .and_then(|b| b.link.as_ref())
+            && !tables.iter().any(|t| t.name == link.table)
+        {
+            tables.push(TableSource {
+                name: link.table.clone(),
+                path: link.path.clone(),
+            });
+        }
+    }
     Ok(Prepared {
         compiled,
         tables,
@@ -272,6 +292,23 @@ fn extract(
                 name,
             });
         }
+        let mut rank: Option<i64> = None;
+        for role in &compiled.rank_roles {
+            let array = column(batch, &format!("__rank_{role}"))?;
+            if !array.is_null(row) {
+                let single = cast(&array.slice(row, 1), &DataType::Int64)?;
+                let value = single.as_primitive::<Int64Type>().value(0);
+                rank = Some(rank.map_or(value, |r: i64| r.min(value)));
+            }
+        }
+        let match_strength = rank.map(|r| {
+            match r {
+                4 => "exact",
+                3 => "strong",
+                _ => "probable",
+            }
+            .to_owned()
+        });
         let title = render_title(&model.clue.title, &fields);
         hits.push(ClueHit {
             key,
@@ -281,6 +318,7 @@ fn extract(
             title,
             evidence,
             subjects,
+            match_strength,
         });
     }
     Ok(())

@@ -81,6 +81,7 @@ async fn run_test(
             path,
             columns,
             overrides: BTreeMap::new(),
+            link: None,
         });
     }
     let execution = run::execute(model, &inputs, &test.params, today).await?;

@@ -52,6 +52,8 @@ pub struct ClueRecord {
     pub gone_run_id: Option<i64>,
     /// When.
     pub gone_at: Option<String>,
+    /// Weakest entity-linkage strength among the evidence.
+    pub match_strength: Option<String>,
 }
 
 /// A person or organisation concerned.
@@ -114,6 +116,8 @@ pub struct FoundClue<'a> {
     pub amount_fen: Option<i64>,
     /// Fields JSON.
     pub fields_json: &'a str,
+    /// The weakest entity-linkage strength among the evidence (`None`: exact joins only).
+    pub match_strength: Option<&'a str>,
     /// Subjects.
     pub subjects: &'a [SubjectRecord],
     /// Evidence: (role, dataset version id, row ids).
@@ -156,8 +160,8 @@ pub async fn upsert(
         None => {
             let id: i64 = sqlx::query(
                 "INSERT INTO clue (fingerprint, model_id, key_json, title, severity, amount_fen, fields_json, status, \
-                 first_run_id, last_run_id, first_seen_at, last_seen_at, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'new', $8, $8, $9, $9, $9, $9) RETURNING id",
+                 first_run_id, last_run_id, first_seen_at, last_seen_at, created_at, updated_at, match_strength) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'new', $8, $8, $9, $9, $9, $9, $10) RETURNING id",
             )
             .bind(clue.fingerprint)
             .bind(clue.model_id)
@@ -168,6 +172,7 @@ pub async fn upsert(
             .bind(clue.fields_json)
             .bind(run_id)
             .bind(now)
+            .bind(clue.match_strength)
             .fetch_one(&mut *connection)
             .await?
             .try_get(0)?;
@@ -190,7 +195,7 @@ pub async fn upsert(
             let gone: Option<i64> = row.try_get(1)?;
             sqlx::query(
                 "UPDATE clue SET title = $1, severity = $2, amount_fen = $3, fields_json = $4, last_run_id = $5, \
-                 last_seen_at = $6, gone_run_id = NULL, gone_at = NULL, updated_at = $6 WHERE id = $7",
+                 last_seen_at = $6, gone_run_id = NULL, gone_at = NULL, updated_at = $6, match_strength = $8 WHERE id = $7",
             )
             .bind(clue.title)
             .bind(clue.severity)
@@ -199,6 +204,7 @@ pub async fn upsert(
             .bind(run_id)
             .bind(now)
             .bind(id)
+            .bind(clue.match_strength)
             .execute(&mut *connection)
             .await?;
             if gone.is_some() {
@@ -355,7 +361,7 @@ pub struct ClueFilter<'a> {
 
 const COLUMNS: &str = "id, fingerprint, model_id, key_json, title, severity, amount_fen, fields_json, status, assignee, \
     due_at, outcome, outcome_note, recovered_fen, case_number, first_run_id, last_run_id, first_seen_at, last_seen_at, \
-    gone_run_id, gone_at";
+    gone_run_id, gone_at, match_strength";
 
 fn from_row(row: &AnyRow) -> Result<ClueRecord> {
     Ok(ClueRecord {
@@ -380,6 +386,7 @@ fn from_row(row: &AnyRow) -> Result<ClueRecord> {
         last_seen_at: row.try_get(18)?,
         gone_run_id: row.try_get(19)?,
         gone_at: row.try_get(20)?,
+        match_strength: row.try_get(21)?,
     })
 }
 

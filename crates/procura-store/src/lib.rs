@@ -14,6 +14,7 @@
 pub mod catalog;
 pub mod clues;
 mod error;
+pub mod links;
 pub mod runs;
 
 use std::path::Path;

@@ -4,6 +4,7 @@
 mod catalog;
 mod fixtures;
 mod ingest;
+mod linkage;
 mod malformed;
 mod models;
 

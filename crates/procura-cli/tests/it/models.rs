@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::Env;
 
 /// Generates a small demo population into the workspace's input folder and ingests it.
-fn demo_workspace(env: &Env) -> Value {
+pub(crate) fn demo_workspace(env: &Env) -> Value {
     let data = env.input("demo-data");
     env.procura(&[
         "demo",
@@ -41,7 +41,7 @@ fn demo_workspace(env: &Env) -> Value {
     serde_json::from_str(&std::fs::read_to_string(data.join("ground_truth.json")).unwrap()).unwrap()
 }
 
-fn clue_keys(env: &Env, model: &str) -> Vec<String> {
+pub(crate) fn clue_keys(env: &Env, model: &str) -> Vec<String> {
     let clues = env
         .procura(&["clues", "list", "--model", model, "--limit", "0", "--json"])
         .ok()
