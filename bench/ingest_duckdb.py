@@ -86,7 +86,7 @@ source = f"read_csv('{utf8}', header = true, all_varchar = true, delim = ',', qu
 sql = NORMALISE.format(source=source, date=TEXT_DATE, amount=TEXT_AMOUNT)
 con.execute(f"COPY ({sql}) TO '{out_dir}/csv.parquet' (FORMAT parquet, COMPRESSION zstd)")
 normalise = time.perf_counter() - start
-rows = con.execute(f"SELECT count(*), count(person_id), count(penalty_date), count(fine_amount) FROM '{out_dir}/csv.parquet'").fetchone()
+rows = con.execute(f"SELECT count(*), count(person_id), count(penalty_date), count(fine_amount) FROM '{out_dir}/csv.parquet'").fetchall()[0]
 results["csv"] = {"rows": rows[0], "valid_ids": rows[1], "valid_dates": rows[2], "valid_amounts": rows[3],
                   "transcode_seconds": round(transcode, 3), "normalise_seconds": round(normalise, 3),
                   "seconds": round(transcode + normalise, 3)}
@@ -103,7 +103,7 @@ con.register("xlsx_rows", table)
 sql = NORMALISE.format(source="xlsx_rows", date='CAST("处罚日期" AS DATE)', amount='CAST("罚款金额(元)" AS DECIMAL(18,2))')
 con.execute(f"COPY ({sql}) TO '{out_dir}/xlsx.parquet' (FORMAT parquet, COMPRESSION zstd)")
 seconds = time.perf_counter() - start
-rows = con.execute(f"SELECT count(*), count(person_id) FROM '{out_dir}/xlsx.parquet'").fetchone()
+rows = con.execute(f"SELECT count(*), count(person_id) FROM '{out_dir}/xlsx.parquet'").fetchall()[0]
 results["xlsx"] = {"rows": rows[0], "valid_ids": rows[1], "seconds": round(seconds, 3)}
 results["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 print(json.dumps(results, ensure_ascii=False))
