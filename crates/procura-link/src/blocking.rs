@@ -4,8 +4,8 @@
 //! and pairs of records with two different valid IDs are different people (the MOD 11-2 check
 //! catches every single-digit typo and adjacent transposition), so neither is a candidate.
 
-use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use crate::Map;
+use std::hash::{Hash, Hasher};
 
 use serde::{Deserialize, Serialize};
 
@@ -78,7 +78,7 @@ impl BlockingRule {
 
     /// The record's key under this rule (`None`: the record is not blocked by it).
     pub fn key(self, record: &Record) -> Option<u64> {
-        let mut hasher = DefaultHasher::new();
+        let mut hasher = crate::fast_hasher();
         (self as u8).hash(&mut hasher);
         match self {
             BlockingRule::BirthDate => record.birth?.hash(&mut hasher),
@@ -122,7 +122,7 @@ impl Blocks {
         let groups = keys
             .iter()
             .map(|rule_keys| {
-                let mut map: HashMap<u64, Vec<u32>> = HashMap::new();
+                let mut map: Map<u64, Vec<u32>> = Map::default();
                 for (index, key) in rule_keys.iter().enumerate() {
                     if let Some(key) = key {
                         map.entry(*key).or_default().push(index as u32);

@@ -3,7 +3,7 @@
 //! (two valid IDs are two people). Entity keys are the entity's valid ID, else a hash of its
 //! smallest record key: the same data gives the same keys on every run.
 
-use std::collections::HashMap;
+use crate::Map;
 
 use serde::{Deserialize, Serialize};
 
@@ -135,7 +135,7 @@ impl UnionFind {
 
 /// Assigns every record to an entity.
 pub fn cluster(records: &[Record], mut edges: Vec<Edge>) -> Vec<Assignment> {
-    let mut ids: HashMap<&str, u32> = HashMap::new();
+    let mut ids: Map<&str, u32> = Map::default();
     let record_id: Vec<Option<u32>> = records
         .iter()
         .map(|r| {
@@ -150,7 +150,7 @@ pub fn cluster(records: &[Record], mut edges: Vec<Edge>) -> Vec<Assignment> {
         id: record_id.clone(),
     };
     // Records with the same valid ID: one entity.
-    let mut first: HashMap<u32, u32> = HashMap::new();
+    let mut first: Map<u32, u32> = Map::default();
     for (index, id) in record_id.iter().enumerate() {
         if let Some(id) = id {
             let anchor = *first.entry(*id).or_insert(index as u32);
@@ -174,14 +174,14 @@ pub fn cluster(records: &[Record], mut edges: Vec<Edge>) -> Vec<Assignment> {
         }
     }
     // Entity keys: the most common valid ID of the set, else a hash of its smallest record key.
-    let mut members: HashMap<u32, Vec<u32>> = HashMap::new();
+    let mut members: Map<u32, Vec<u32>> = Map::default();
     for index in 0..records.len() as u32 {
         let root = sets.find(index);
         members.entry(root).or_default().push(index);
     }
-    let mut keys: HashMap<u32, String> = HashMap::new();
+    let mut keys: Map<u32, String> = Map::default();
     for (root, list) in &members {
-        let mut counts: HashMap<&str, usize> = HashMap::new();
+        let mut counts: Map<&str, usize> = Map::default();
         for index in list {
             if let Some(id) = records[*index as usize].id.as_deref() {
                 *counts.entry(id).or_insert(0) += 1;

@@ -5,7 +5,7 @@
 use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
-use crate::record::Record;
+use crate::record::{Compact, Record, same_text};
 
 /// What two records are compared on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -114,16 +114,30 @@ fn pack(levels: [u8; 7]) -> Pattern {
         .fold(0, |acc, (i, l)| acc | (u32::from(*l) << (i * 4)))
 }
 
-/// Compares two records.
+/// Compares two records. Reads only [`Record::compact`] unless a text is too long to be inline.
 pub fn compare(a: &Record, b: &Record) -> Pattern {
+    let (x, y) = (&a.compact, &b.compact);
     pack([
         name_level(a, b).unwrap_or(NULL),
-        birth_level(a, b).unwrap_or(NULL),
-        both(a.gender, b.gender).map_or(NULL, |(x, y)| u8::from(x != y)),
-        region_level(a, b).unwrap_or(NULL),
+        birth_level(x, y).unwrap_or(NULL),
+        if x.gender == 0 || y.gender == 0 {
+            NULL
+        } else {
+            u8::from(x.gender != y.gender)
+        },
+        region_level(x, y).unwrap_or(NULL),
         id_level(a, b).unwrap_or(NULL),
         address_level(a, b).unwrap_or(NULL),
-        both(a.phone.as_ref(), b.phone.as_ref()).map_or(NULL, |(x, y)| u8::from(x != y)),
+        if x.phone == 0 || y.phone == 0 {
+            NULL
+        } else {
+            u8::from(!same_text(
+                x.phone,
+                a.phone.as_deref(),
+                y.phone,
+                b.phone.as_deref(),
+            ))
+        },
     ])
 }
 
@@ -132,25 +146,47 @@ fn both<T>(a: Option<T>, b: Option<T>) -> Option<(T, T)> {
 }
 
 fn name_level(a: &Record, b: &Record) -> Option<u8> {
-    let (an, bn) = both(a.name.as_ref(), b.name.as_ref())?;
-    if an == bn {
+    let (x, y) = (&a.compact, &b.compact);
+    if x.name == 0 || y.name == 0 {
+        return None;
+    }
+    if same_text(x.name, a.name.as_deref(), y.name, b.name.as_deref()) {
         return Some(0);
     }
-    if a.simplified == b.simplified || a.undotted == b.undotted {
+    if same_text(
+        x.simplified,
+        a.simplified.as_deref(),
+        y.simplified,
+        b.simplified.as_deref(),
+    ) || same_text(
+        x.undotted,
+        a.undotted.as_deref(),
+        y.undotted,
+        b.undotted.as_deref(),
+    ) {
         return Some(1);
     }
-    let (ap, bp) = both(a.pinyin.as_deref(), b.pinyin.as_deref())?;
-    if ap == bp {
+    if x.pinyin == 0 || y.pinyin == 0 {
+        return None;
+    }
+    if same_text(x.pinyin, a.pinyin.as_deref(), y.pinyin, b.pinyin.as_deref()) {
         return Some(2);
     }
-    let (asimp, bsimp) = both(a.simplified.as_deref(), b.simplified.as_deref())?;
-    if swapped(asimp, bsimp) || swapped_syllables(ap, bp) {
+    if swapped(a, b) {
         return Some(3);
     }
+    let (asimp, bsimp) = both(
+        x.simplified_text.get(a.simplified.as_deref()),
+        y.simplified_text.get(b.simplified.as_deref()),
+    )?;
     if one_character_apart(asimp, bsimp) {
         return Some(4);
     }
-    let similarity = procura_core::similarity::jaro_winkler(ap, bp);
+    let (ap, bp) = both(
+        x.pinyin_text.get(a.pinyin.as_deref()),
+        y.pinyin_text.get(b.pinyin.as_deref()),
+    )?;
+    let similarity = procura_core::similarity::jaro_winkler_utf8(ap, bp);
     Some(if similarity >= 0.92 {
         5
     } else if similarity >= 0.85 {
@@ -161,43 +197,65 @@ fn name_level(a: &Record, b: &Record) -> Option<u8> {
 }
 
 /// `买买提·阿卜杜拉` against `阿卜杜拉·买买提`, or a Han name with surname and given name
-/// written the other way round.
-fn swapped(a: &str, b: &str) -> bool {
-    if a.contains('·') && b.contains('·') {
-        let mut left: Vec<&str> = a.split('·').collect();
-        let mut right: Vec<&str> = b.split('·').collect();
-        left.sort_unstable();
-        right.sort_unstable();
-        return left == right;
+/// written the other way round (in characters or in pinyin).
+fn swapped(a: &Record, b: &Record) -> bool {
+    let (x, y) = (&a.compact, &b.compact);
+    if x.dotted && y.dotted {
+        return same_text(
+            x.reordered,
+            a.reordered.as_deref(),
+            y.reordered,
+            b.reordered.as_deref(),
+        );
     }
-    let (Some(surname), Some(_)) = (
-        procura_core::name::surname(a),
-        procura_core::name::surname(b),
-    ) else {
+    same_text(
+        x.reordered,
+        a.reordered.as_deref(),
+        y.simplified,
+        b.simplified.as_deref(),
+    ) || same_text(
+        y.reordered,
+        b.reordered.as_deref(),
+        x.simplified,
+        a.simplified.as_deref(),
+    ) || same_text(
+        x.pinyin_rotated,
+        a.pinyin_rotated.as_deref(),
+        y.pinyin,
+        b.pinyin.as_deref(),
+    ) || same_text(
+        y.pinyin_rotated,
+        b.pinyin_rotated.as_deref(),
+        x.pinyin,
+        a.pinyin.as_deref(),
+    )
+}
+
+/// Same number of characters (at least two), exactly one of them different.
+fn one_character_apart(a: &[u8], b: &[u8]) -> bool {
+    let (Ok(a), Ok(b)) = (std::str::from_utf8(a), std::str::from_utf8(b)) else {
         return false;
     };
-    let given = &a[surname.len()..];
-    !given.is_empty() && b == format!("{given}{surname}")
+    let mut left = a.chars();
+    let mut right = b.chars();
+    let mut length = 0usize;
+    let mut different = 0usize;
+    loop {
+        match (left.next(), right.next()) {
+            (Some(p), Some(q)) => {
+                length += 1;
+                different += usize::from(p != q);
+                if different > 1 {
+                    return false;
+                }
+            }
+            (None, None) => return length >= 2 && different == 1,
+            _ => return false,
+        }
+    }
 }
 
-fn swapped_syllables(a: &str, b: &str) -> bool {
-    let left: Vec<&str> = a.split(' ').collect();
-    let right: Vec<&str> = b.split(' ').collect();
-    left.len() >= 2
-        && left.len() == right.len()
-        && left[0] == right[right.len() - 1]
-        && left[1..] == right[..right.len() - 1]
-}
-
-fn one_character_apart(a: &str, b: &str) -> bool {
-    let left: Vec<char> = a.chars().collect();
-    let right: Vec<char> = b.chars().collect();
-    left.len() == right.len()
-        && left.len() >= 2
-        && left.iter().zip(&right).filter(|(x, y)| x != y).count() == 1
-}
-
-fn birth_level(a: &Record, b: &Record) -> Option<u8> {
+fn birth_level(a: &Compact, b: &Compact) -> Option<u8> {
     let (x, y) = both(a.birth, b.birth)?;
     if x == y {
         return Some(0);
@@ -205,15 +263,23 @@ fn birth_level(a: &Record, b: &Record) -> Option<u8> {
     if x.year() == y.year() && x.month() == y.day() && x.day() == y.month() {
         return Some(1);
     }
-    let digits = |d: chrono::NaiveDate| d.format("%Y%m%d").to_string();
-    let (dx, dy) = (digits(x), digits(y));
-    if dx.bytes().zip(dy.bytes()).filter(|(p, q)| p != q).count() == 1 {
+    // One digit off in YYYYMMDD.
+    let digits =
+        |d: chrono::NaiveDate| d.year().unsigned_abs() * 10_000 + d.month() * 100 + d.day();
+    let (mut dx, mut dy) = (digits(x), digits(y));
+    let mut different = 0;
+    for _ in 0..8 {
+        different += u32::from(dx % 10 != dy % 10);
+        dx /= 10;
+        dy /= 10;
+    }
+    if different == 1 {
         return Some(2);
     }
     Some(if x.year() == y.year() { 3 } else { 4 })
 }
 
-fn region_level(a: &Record, b: &Record) -> Option<u8> {
+fn region_level(a: &Compact, b: &Compact) -> Option<u8> {
     let (x, y) = both(a.region, b.region)?;
     Some(if x == y {
         0
@@ -228,9 +294,14 @@ fn region_level(a: &Record, b: &Record) -> Option<u8> {
 
 /// IDs of the two records: the canonical one, else the damaged digits.
 fn id_level(a: &Record, b: &Record) -> Option<u8> {
-    let left = a.id.as_deref().or(a.id_digits.as_deref())?;
-    let right = b.id.as_deref().or(b.id_digits.as_deref())?;
-    let (l, r) = (left.as_bytes(), right.as_bytes());
+    let l = a
+        .compact
+        .id_text
+        .get(a.id.as_deref().or(a.id_digits.as_deref()))?;
+    let r = b
+        .compact
+        .id_text
+        .get(b.id.as_deref().or(b.id_digits.as_deref()))?;
     let close = match (l.len(), r.len()) {
         (18, 18) => l.iter().zip(r).filter(|(x, y)| x != y).count() <= 1,
         // A dropped check character: the first 17 agree.
@@ -242,7 +313,7 @@ fn id_level(a: &Record, b: &Record) -> Option<u8> {
 }
 
 fn address_level(a: &Record, b: &Record) -> Option<u8> {
-    if a.address.is_empty() || b.address.is_empty() {
+    if !a.compact.has_address || !b.compact.has_address {
         return None;
     }
     let common = a
@@ -293,6 +364,15 @@ mod tests {
     }
 
     #[test]
+    fn names_too_long_to_be_inline_compare_the_same_way() {
+        let long = "阿卜杜热合曼·买买提明·艾则孜江";
+        assert!(long.len() > 24);
+        assert_eq!(name(long, long), Some(0));
+        assert_eq!(name(long, "阿卜杜热合曼·买买提明·艾则孜汀"), Some(4));
+        assert_eq!(name(long, "张三"), Some(7));
+    }
+
+    #[test]
     fn name_levels() {
         assert_eq!(name("张三", "张 三"), Some(0));
         assert_eq!(name("張三", "张三"), Some(1));
@@ -306,10 +386,18 @@ mod tests {
             level(
                 compare(
                     &record("张三", None, None),
-                    &Record {
-                        name: None,
-                        ..record("x", None, None)
-                    }
+                    &Record::from_raw(
+                        Source {
+                            dataset: "d".into(),
+                            version_id: 1,
+                            row_id: 2,
+                        },
+                        &RawPerson {
+                            person_id_raw: Some("不详".into()),
+                            ..RawPerson::default()
+                        },
+                        NaiveDate::from_ymd_opt(2025, 6, 30).unwrap(),
+                    )
                 ),
                 Comparison::Name
             ),

@@ -4,7 +4,7 @@
 //! place names and unifying legal forms), strongly, or, failing that, the one anchor its code
 //! is one character away from, probably.
 
-use std::collections::HashMap;
+use crate::Map;
 
 use procura_core::{field, org_id};
 
@@ -59,7 +59,7 @@ pub fn link_orgs(rows: &[OrgRow]) -> (Vec<Assignment>, OrgStats) {
         })
     };
     // Anchors and the names they go by.
-    let mut anchors: HashMap<String, Vec<String>> = HashMap::new();
+    let mut anchors: Map<String, Vec<String>> = Map::default();
     for row in rows {
         if let Some(code) = code_of(row).filter(|c| standard(c)) {
             let names = anchors.entry(code).or_default();
@@ -74,7 +74,7 @@ pub fn link_orgs(rows: &[OrgRow]) -> (Vec<Assignment>, OrgStats) {
             }
         }
     }
-    let mut by_name: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut by_name: Map<&str, Vec<&str>> = Map::default();
     for (code, names) in &anchors {
         for name in names {
             by_name

@@ -59,6 +59,15 @@ pub struct Record {
     pub pinyin: Option<String>,
     /// Surname (simplified).
     pub surname: Option<String>,
+    /// The name in the other order: a Han name's given name then surname (`三张`), or a dotted
+    /// name's parts sorted (`买买提·阿卜杜拉` and `阿卜杜拉·买买提` alike).
+    pub reordered: Option<String>,
+    /// Pinyin with the first syllable moved to the end (`san zhang` for `zhang san`).
+    pub pinyin_rotated: Option<String>,
+    /// What comparisons read, packed together (hashes of the name forms, short texts inline):
+    /// training compares millions of random pairs, and each should touch one small block of
+    /// memory per record, not a dozen heap strings.
+    pub compact: Compact,
     /// Pinyin of the surname.
     pub surname_pinyin: Option<String>,
     /// Birth date (declared, else from the ID).
@@ -140,10 +149,45 @@ impl Record {
                     .and_then(|d| d.get(..6))
                     .and_then(|c| c.parse().ok())
             });
+        let reordered = simplified
+            .as_deref()
+            .and_then(|s| reorder(s, surname.as_deref()));
+        let pinyin_rotated = pinyin.as_deref().and_then(rotate_syllables);
+        let birth = declared_birth.or(id_birth);
+        let gender = declared_gender.or(id_gender);
+        let region = declared_region.or(id_region);
+        let id = parsed_id.as_ref().map(|p| p.as_str().to_owned());
+        let address = raw.address.as_deref().map(bigrams).unwrap_or_default();
+        let phone = raw
+            .phone
+            .as_deref()
+            .and_then(|p| phone::parse_phone(p).ok())
+            .map(|p| p.canonical());
+        let compact = Compact {
+            name: text_hash(normalized.as_deref()),
+            simplified: text_hash(simplified.as_deref()),
+            undotted: text_hash(undotted.as_deref()),
+            pinyin: text_hash(pinyin.as_deref()),
+            reordered: text_hash(reordered.as_deref()),
+            pinyin_rotated: text_hash(pinyin_rotated.as_deref()),
+            phone: text_hash(phone.as_deref()),
+            birth,
+            region,
+            gender: gender.unwrap_or(0),
+            dotted: simplified.as_deref().is_some_and(|s| s.contains('·')),
+            has_address: !address.is_empty(),
+            valid_id: id.is_some(),
+            pinyin_text: Inline::new(pinyin.as_deref()),
+            simplified_text: Inline::new(simplified.as_deref()),
+            id_text: Inline::new(id.as_deref().or(id_digits.as_deref())),
+        };
         Record {
             source,
             key,
-            id: parsed_id.as_ref().map(|p| p.as_str().to_owned()),
+            reordered,
+            pinyin_rotated,
+            compact,
+            id,
             id_digits,
             name: normalized,
             simplified,
@@ -151,15 +195,11 @@ impl Record {
             pinyin,
             surname,
             surname_pinyin,
-            birth: declared_birth.or(id_birth),
-            gender: declared_gender.or(id_gender),
-            region: declared_region.or(id_region),
-            address: raw.address.as_deref().map(bigrams).unwrap_or_default(),
-            phone: raw
-                .phone
-                .as_deref()
-                .and_then(|p| phone::parse_phone(p).ok())
-                .map(|p| p.canonical()),
+            birth,
+            gender,
+            region,
+            address,
+            phone,
             birth_conflict: matches!((declared_birth, parsed_id.as_ref()), (Some(d), Some(p)) if d != p.birth_date),
             gender_conflict: matches!((declared_gender, id_gender), (Some(d), Some(i)) if d != i),
         }
@@ -169,6 +209,138 @@ impl Record {
     pub fn birth_year(&self) -> Option<i32> {
         self.birth.map(|b| b.year())
     }
+}
+
+/// The hot part of a record (see [`Record::compact`]). Hashes are 0 when the text is absent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Compact {
+    /// Of [`Record::name`].
+    pub name: u64,
+    /// Of [`Record::simplified`].
+    pub simplified: u64,
+    /// Of [`Record::undotted`].
+    pub undotted: u64,
+    /// Of [`Record::pinyin`].
+    pub pinyin: u64,
+    /// Of [`Record::reordered`].
+    pub reordered: u64,
+    /// Of [`Record::pinyin_rotated`].
+    pub pinyin_rotated: u64,
+    /// Of [`Record::phone`].
+    pub phone: u64,
+    /// [`Record::birth`].
+    pub birth: Option<NaiveDate>,
+    /// [`Record::region`].
+    pub region: Option<u32>,
+    /// [`Record::gender`] (0: unknown).
+    pub gender: u8,
+    /// The simplified name has a middle dot (a minority name).
+    pub dotted: bool,
+    /// The record has an address.
+    pub has_address: bool,
+    /// [`Record::id`] is present (`id_text` is then the canonical ID).
+    pub valid_id: bool,
+    /// Pinyin, inline when short.
+    pub pinyin_text: Inline<32>,
+    /// Simplified name, inline when short.
+    pub simplified_text: Inline<24>,
+    /// Canonical ID, else damaged ID digits.
+    pub id_text: Inline<18>,
+}
+
+/// A short text stored inline (`len` 0: absent, or longer than `N` bytes: see the record's
+/// string).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inline<const N: usize> {
+    /// Bytes; the first `len` are the text.
+    pub bytes: [u8; N],
+    /// Length, 0 when absent or too long.
+    pub len: u8,
+    /// Absent (as opposed to too long).
+    pub absent: bool,
+}
+
+impl<const N: usize> Default for Inline<N> {
+    fn default() -> Self {
+        Inline {
+            bytes: [0; N],
+            len: 0,
+            absent: true,
+        }
+    }
+}
+
+impl<const N: usize> Inline<N> {
+    fn new(text: Option<&str>) -> Self {
+        let Some(text) = text else {
+            return Inline::default();
+        };
+        let mut inline = Inline {
+            absent: false,
+            ..Inline::default()
+        };
+        if text.len() <= N {
+            inline.bytes[..text.len()].copy_from_slice(text.as_bytes());
+            inline.len = text.len() as u8;
+        }
+        inline
+    }
+
+    /// The text, if present and short enough; `fallback` otherwise.
+    pub fn get<'a>(&'a self, fallback: Option<&'a str>) -> Option<&'a [u8]> {
+        if self.absent {
+            None
+        } else if self.len > 0 {
+            Some(&self.bytes[..self.len as usize])
+        } else {
+            fallback.map(str::as_bytes)
+        }
+    }
+}
+
+fn text_hash(text: Option<&str>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    text.map_or(0, |t| {
+        let mut hasher = crate::fast_hasher();
+        t.hash(&mut hasher);
+        hasher.finish().max(1)
+    })
+}
+
+impl Compact {
+    /// Both records carry the same valid ID (so they are the same person).
+    pub fn same_valid_id(&self, other: &Compact) -> bool {
+        self.valid_id && other.valid_id && self.id_text == other.id_text
+    }
+}
+
+/// Whether two optional texts are present and equal, deciding by hash first.
+pub(crate) fn same_text(hash_a: u64, a: Option<&str>, hash_b: u64, b: Option<&str>) -> bool {
+    hash_a != 0 && hash_a == hash_b && a == b
+}
+
+fn reorder(simplified: &str, surname: Option<&str>) -> Option<String> {
+    if simplified.contains('·') {
+        let mut parts: Vec<&str> = simplified.split('·').collect();
+        parts.sort_unstable();
+        return Some(parts.join("·"));
+    }
+    let surname = surname?;
+    let given = simplified.strip_prefix(surname).filter(|g| !g.is_empty())?;
+    Some(format!("{given}{surname}"))
+}
+
+fn rotate_syllables(pinyin: &str) -> Option<String> {
+    let (first, rest) = pinyin.split_once(' ')?;
+    Some(format!("{rest} {first}"))
+}
+
+/// Derives the features of many rows, in parallel.
+pub fn records_from_raw(rows: Vec<(Source, RawPerson)>, today: NaiveDate) -> Vec<Record> {
+    use rayon::prelude::*;
+    rows.into_par_iter()
+        .map(|(source, raw)| Record::from_raw(source, &raw, today))
+        .collect()
 }
 
 /// A stable key for a row's content: the same data ingested again gets the same key.

@@ -3,7 +3,7 @@
 //! by how common that very name is (term-frequency adjustment): two 王伟 agree far more often
 //! by chance than two 欧阳子墨.
 
-use std::collections::HashMap;
+use crate::Map;
 
 use serde::Serialize;
 
@@ -19,16 +19,16 @@ use crate::train::Parameters;
 /// name.
 #[derive(Debug, Clone, Default)]
 pub struct TermFrequencies {
-    simplified: HashMap<String, u32>,
-    pinyin: HashMap<String, u32>,
+    simplified: Map<String, u32>,
+    pinyin: Map<String, u32>,
     /// Records per (simplified name, valid ID).
-    own: HashMap<u64, u32>,
+    own: Map<u64, u32>,
     total: f64,
 }
 
 fn own_key(name: &str, id: &str) -> u64 {
     use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    let mut hasher = crate::fast_hasher();
     name.hash(&mut hasher);
     id.hash(&mut hasher);
     hasher.finish()

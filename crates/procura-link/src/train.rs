@@ -5,7 +5,7 @@
 //! (blocking fixed their level), and each comparison's m is the mean over the sessions that
 //! trained it, as Splink does.
 
-use std::collections::HashMap;
+use crate::Map;
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -104,7 +104,7 @@ pub fn estimate_u(records: &[Record], samples: usize, seed: u64) -> Vec<Vec<f64>
                 // u is for two different persons. Pairs that share a valid ID are the same
                 // person: counting them would inflate u wherever persons have many records
                 // (a pension paid monthly, a person in five datasets).
-                if records[a].id.is_some() && records[a].id == records[b].id {
+                if records[a].compact.same_valid_id(&records[b].compact) {
                     continue;
                 }
                 add_pattern(&mut table, compare::compare(&records[a], &records[b]), 1.0);
@@ -123,9 +123,10 @@ pub fn estimate_u(records: &[Record], samples: usize, seed: u64) -> Vec<Vec<f64>
 }
 
 /// m from pairs of records that share a valid ID (a labelled sample the data gives for free),
-/// or a neutral start when there are none.
-pub fn initial_m(records: &[Record]) -> Vec<Vec<f64>> {
-    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
+/// or a neutral start when there are none; with, per comparison, how many labelled pairs
+/// informed it (0 for the ID comparison, which such pairs cannot inform).
+pub fn initial_m(records: &[Record]) -> (Vec<Vec<f64>>, Vec<f64>) {
+    let mut by_id: Map<&str, Vec<usize>> = Map::default();
     for (index, record) in records.iter().enumerate() {
         if let Some(id) = record.id.as_deref() {
             by_id.entry(id).or_default().push(index);
@@ -144,8 +145,19 @@ pub fn initial_m(records: &[Record]) -> Vec<Vec<f64>> {
             }
         }
     }
+    let labelled: Vec<f64> = table
+        .iter()
+        .enumerate()
+        .map(|(i, levels)| {
+            if i == Comparison::Id.index() {
+                0.0
+            } else {
+                levels.iter().sum()
+            }
+        })
+        .collect();
     if pairs < 50 {
-        return COMPARISONS
+        let neutral = COMPARISONS
             .iter()
             .map(|c| {
                 let levels = c.levels().len();
@@ -160,6 +172,7 @@ pub fn initial_m(records: &[Record]) -> Vec<Vec<f64>> {
                     .collect()
             })
             .collect();
+        return (neutral, vec![0.0; COMPARISONS.len()]);
     }
     // Half a pseudo-count per level: a level never seen among ID-linked pairs (a typo in a
     // birth date, say) is rare, not impossible.
@@ -172,20 +185,16 @@ pub fn initial_m(records: &[Record]) -> Vec<Vec<f64>> {
     // Nothing in ID-linked pairs says how often a damaged ID is one character off; start it
     // high and let EM decide.
     m[Comparison::Id.index()] = vec![0.9, 0.1];
-    m
+    (m, labelled)
 }
 
 /// Candidate-pair patterns of one rule, counted.
-pub fn pattern_counts(
-    records: &[Record],
-    blocks: &Blocks,
-    rule_index: usize,
-) -> HashMap<Pattern, u64> {
+pub fn pattern_counts(records: &[Record], blocks: &Blocks, rule_index: usize) -> Map<Pattern, u64> {
     blocks.fold_pairs(
         records,
         rule_index,
-        HashMap::new,
-        |mut counts: HashMap<Pattern, u64>, a, b| {
+        Map::default,
+        |mut counts: Map<Pattern, u64>, a, b| {
             *counts
                 .entry(compare::compare(&records[a as usize], &records[b as usize]))
                 .or_insert(0) += 1;
@@ -202,9 +211,10 @@ pub fn pattern_counts(
 
 /// One EM session over a rule's pattern counts; returns m for the comparisons it trained.
 fn em_session(
-    counts: &HashMap<Pattern, u64>,
+    counts: &Map<Pattern, u64>,
     fixed: &[Comparison],
     start_m: &[Vec<f64>],
+    labelled: &[f64],
     u: &[Vec<f64>],
     iterations: usize,
 ) -> Vec<Vec<f64>> {
@@ -241,17 +251,19 @@ fn em_session(
             }
         }
         lambda = (matched / total).clamp(1e-6, 1.0 - 1e-6);
-        // The starting m (from pairs that share a valid ID) acts as a prior of PRIOR_PAIRS
-        // pseudo-pairs: a session with few candidate pairs cannot swing m to a degenerate
-        // solution, a large one is barely affected.
+        // Semi-supervised: the pairs that share a valid ID are labelled matches and count as
+        // what they are (at least PRIOR_PAIRS pseudo-pairs); EM adds the evidence of the pairs
+        // without IDs. Without the anchor, EM over millions of candidate pairs can settle on a
+        // split that is not "same person" (seen at 1M records: m(birth date exact) → 0.007).
         for comparison in &active {
             let i = comparison.index();
+            let anchor = labelled[i].max(PRIOR_PAIRS);
             let observed: f64 = expected[i].iter().sum();
-            let denominator = observed + PRIOR_PAIRS;
+            let denominator = observed + anchor;
             m[i] = expected[i]
                 .iter()
                 .zip(&start_m[i])
-                .map(|(e, prior)| ((e + PRIOR_PAIRS * prior) / denominator).max(FLOOR))
+                .map(|(e, prior)| ((e + anchor * prior) / denominator).max(FLOOR))
                 .collect();
         }
     }
@@ -266,7 +278,7 @@ pub fn estimate_m(
     u: &[Vec<f64>],
     iterations: usize,
 ) -> Vec<Vec<f64>> {
-    let start = initial_m(records);
+    let (start, labelled) = initial_m(records);
     let mut sums = empty_table();
     let mut sessions = vec![0usize; COMPARISONS.len()];
     for (rule_index, rule) in rules.iter().enumerate() {
@@ -274,7 +286,14 @@ pub fn estimate_m(
         if counts.is_empty() {
             continue;
         }
-        let trained = em_session(&counts, rule.comparisons(), &start, u, iterations);
+        let trained = em_session(
+            &counts,
+            rule.comparisons(),
+            &start,
+            &labelled,
+            u,
+            iterations,
+        );
         for comparison in COMPARISONS {
             if rule.comparisons().contains(&comparison) {
                 continue;
@@ -309,7 +328,7 @@ pub fn estimate_prior(records: &[Record]) -> f64 {
     if n < 2.0 {
         return 0.5;
     }
-    let mut by_id: HashMap<&str, u64> = HashMap::new();
+    let mut by_id: Map<&str, u64> = Map::default();
     let mut with_id = 0.0;
     for record in records {
         if let Some(id) = record.id.as_deref() {
