@@ -81,8 +81,10 @@ elif kind == "linkage":
     print(f"| scoring s (Splink: blocking + scoring) | {ours['scoring']:.2f} | {splink['seconds']['blocking_and_scoring']:.2f} |")
     print(f"| clustering s | {ours['clustering']:.2f} | {splink['seconds']['clustering']:.2f} |")
     print(f"| linkage total s | {ours_total:.2f} | {splink['total_seconds']:.2f} |")
-    print(f"| speed-up | {splink['total_seconds'] / ours_total:.1f}× | |")
-    print(f"| whole `procura link run` s (reading datasets, features, linkage, writing results) | {link_measured['seconds']:.2f} | |")
+    print(f"| speed-up (linkage stages) | {splink['total_seconds'] / ours_total:.1f}× | |")
+    print(f"| whole process s (Procura: read the dataset, derive features, link, publish 3 datasets; "
+          f"Splink: Python start, load prepared features, link, cluster) | {link_measured['seconds']:.2f} | {splink_measured['seconds']:.2f} |")
+    print(f"| speed-up (whole process) | {splink_measured['seconds'] / link_measured['seconds']:.1f}× | |")
     print(f"| peak RSS MiB | {link_measured['peak_rss_mib']} | {splink['peak_rss_mib']} |")
     print(f"| pairwise precision | {metrics['precision']:.4f} | {splink['precision']:.4f} |")
     print(f"| pairwise recall | {metrics['recall']:.4f} | {splink['recall']:.4f} |")

@@ -151,6 +151,7 @@ impl App {
                 .or_default()
                 .push(evidence.row_id);
         }
+        let links = run_link_paths(&mut connection, &self.workspace, record.last_run_id).await?;
         let mut evidence = Vec::new();
         for ((role, version_id), row_ids) in grouped {
             let version = catalog::version_by_id(&mut connection, version_id)
@@ -159,14 +160,34 @@ impl App {
                     Error::Internal(format!("evidence cites missing version {version_id}"))
                 })?;
             let path = self.workspace.resolve(&version.path);
-            let rows = read_rows(&path, &row_ids, self.now().date_naive()).await?;
+            let today = self.now().date_naive();
+            let (mut columns, mut rows) = read_rows(&path, &row_ids, today).await?;
+            let linked = link_rows(&links, version_id, &row_ids, today).await?;
+            if !linked.is_empty() {
+                // Which entity each evidence row was joined as, and how sure that link is.
+                columns.push("linked_entity".into());
+                columns.push("match_strength".into());
+                let row_id_column = columns.iter().position(|c| c == "_row_id");
+                for row in &mut rows {
+                    let found = row_id_column
+                        .and_then(|i| row[i].parse::<i64>().ok())
+                        .and_then(|id| linked.get(&id));
+                    let (entity, strength) = found.cloned().unwrap_or_default();
+                    row.push(entity);
+                    row.push(if strength.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{} {strength}", crate::linkage::strength_zh(&strength))
+                    });
+                }
+            }
             evidence.push(EvidenceRows {
                 role,
                 dataset: version.dataset,
                 version: version.version,
                 version_id,
-                columns: rows.0,
-                rows: rows.1,
+                columns,
+                rows,
             });
         }
         Ok(ClueDetail {
@@ -289,6 +310,88 @@ fn clue_info(record: ClueRecord) -> Result<ClueInfo> {
         fields,
         match_strength: record.match_strength,
     })
+}
+
+/// The entity-link files a run joined (person links first), from its recorded inputs.
+async fn run_link_paths(
+    connection: &mut procura_store::PoolConnection,
+    workspace: &crate::workspace::Workspace,
+    run_id: i64,
+) -> Result<Vec<std::path::PathBuf>> {
+    let Some(run) = procura_store::runs::get(connection, run_id).await? else {
+        return Ok(Vec::new());
+    };
+    let inputs: Vec<serde_json::Value> =
+        serde_json::from_str(&run.inputs_json).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut paths = Vec::new();
+    for role in ["__links_person", "__links_org"] {
+        let Some(version_id) = inputs
+            .iter()
+            .find(|i| i["role"] == role)
+            .and_then(|i| i["version_id"].as_i64())
+        else {
+            continue;
+        };
+        if let Some(version) = catalog::version_by_id(connection, version_id).await? {
+            paths.push(workspace.resolve(&version.path));
+        }
+    }
+    Ok(paths)
+}
+
+/// For evidence rows of one dataset version: `_row_id` → (entity, strength code), from the
+/// first link file that covers the row.
+async fn link_rows(
+    links: &[std::path::PathBuf],
+    version_id: i64,
+    row_ids: &[i64],
+    today: chrono::NaiveDate,
+) -> Result<BTreeMap<i64, (String, String)>> {
+    let mut found = BTreeMap::new();
+    let ids = row_ids
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    for path in links {
+        let engine = Engine::new(
+            &[TableSource {
+                name: "links".into(),
+                path: path.clone(),
+            }],
+            today,
+        )
+        .await?;
+        let batches = engine
+            .sql(&format!(
+                "SELECT row_id, entity, strength FROM links WHERE version_id = {version_id} AND row_id IN ({ids})"
+            ))
+            .await?;
+        for batch in &batches {
+            let text: Vec<_> = batch
+                .columns()
+                .iter()
+                .map(|c| cast(c, &DataType::Utf8))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            let value = |column: usize, row: usize| {
+                text[column]
+                    .as_any()
+                    .downcast_ref::<crate::arrow::array::StringArray>()
+                    .filter(|a| !a.is_null(row))
+                    .map(|a| a.value(row).to_owned())
+                    .unwrap_or_default()
+            };
+            for row in 0..batch.num_rows() {
+                if let Ok(row_id) = value(0, row).parse::<i64>() {
+                    found
+                        .entry(row_id)
+                        .or_insert_with(|| (value(1, row), value(2, row)));
+                }
+            }
+        }
+    }
+    Ok(found)
 }
 
 async fn read_rows(

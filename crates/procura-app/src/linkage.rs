@@ -4,7 +4,6 @@
 //! `person_link_findings`), the trained model is saved in the workspace and reused, and a
 //! person's confirmations and rejections persist in the store and override the model.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -173,8 +172,24 @@ fn text_at(array: &Option<StringArray>, row: usize) -> Option<String> {
 /// Rows of the person records: for every input row, its distinct record.
 struct PersonInput {
     records: Vec<Record>,
-    rows: Vec<(String, i64, i64, String, u32)>,
-    sources: Vec<(String, String)>,
+    rows: Vec<RowRef>,
+    sources: Vec<InputSource>,
+}
+
+/// One input row: which source, which `_row_id`, which distinct record.
+#[derive(Debug, Clone, Copy)]
+struct RowRef {
+    source: u32,
+    row_id: i64,
+    record: u32,
+}
+
+/// One dataset version read, with the ID column its rows were linked by.
+#[derive(Debug, Clone)]
+struct InputSource {
+    dataset: String,
+    version_id: i64,
+    id_column: String,
 }
 
 impl App {
@@ -199,14 +214,23 @@ impl App {
         today: NaiveDate,
     ) -> Result<PersonInput> {
         let mut records: Vec<Record> = Vec::new();
-        let mut by_key: HashMap<String, u32> = HashMap::new();
-        let mut rows = Vec::new();
+        // Records are large: growing the vectors by doubling would copy them again and again.
+        let expected: usize = versions.iter().map(|v| v.n_rows as usize).sum();
+        records.reserve(expected);
+        let mut by_key: procura_link::Map<String, u32> = procura_link::Map::default();
+        by_key.reserve(expected);
+        let mut rows = Vec::with_capacity(expected);
         let mut sources = Vec::new();
         for version in versions {
             let Some(columns) = person_columns(&version.columns) else {
                 continue;
             };
-            sources.push((version.dataset.clone(), columns.id.clone()));
+            let source_index = sources.len() as u32;
+            sources.push(InputSource {
+                dataset: version.dataset.clone(),
+                version_id: version.id,
+                id_column: columns.id.clone(),
+            });
             let engine = Engine::new(
                 &[TableSource {
                     name: "input".into(),
@@ -238,9 +262,9 @@ impl App {
             let sql = format!("SELECT {} FROM input", select.join(", "));
             let dataset = version.dataset.clone();
             let version_id = version.id;
-            let id_column = columns.id.clone();
             engine
                 .for_each_batch(&sql, |batch| -> Result<()> {
+                    let mut fresh: Vec<(Source, RawPerson)> = Vec::new();
                     let row_ids = cast(batch.column(0), &DataType::Int64)
                         .map_err(|e| Error::Internal(e.to_string()))?;
                     let row_ids = row_ids.as_primitive::<Int64Type>();
@@ -278,28 +302,27 @@ impl App {
                         {
                             continue;
                         }
-                        let key = procura_link::record::record_key(&dataset, &raw);
-                        let index = match by_key.get(&key) {
-                            Some(index) => *index,
-                            None => {
-                                let index = records.len() as u32;
-                                let source = Source {
-                                    dataset: dataset.clone(),
-                                    version_id,
-                                    row_id: row_ids.value(row),
-                                };
-                                records.push(Record::from_raw(source, &raw, today));
-                                by_key.insert(key.clone(), index);
-                                index
-                            }
-                        };
-                        rows.push((
-                            dataset.clone(),
+                        let source = Source {
+                            dataset: dataset.clone(),
                             version_id,
-                            row_ids.value(row),
-                            id_column.clone(),
-                            index,
-                        ));
+                            row_id: row_ids.value(row),
+                        };
+                        fresh.push((source, raw));
+                    }
+                    // Deriving features (name forms, pinyin, ID parsing, the content key) is
+                    // the costly part, done in parallel; identical rows then share a record.
+                    for record in procura_link::record::records_from_raw(fresh, today) {
+                        let row_id = record.source.row_id;
+                        let next = records.len() as u32;
+                        let index = *by_key.entry(record.key.clone()).or_insert(next);
+                        if index == next {
+                            records.push(record);
+                        }
+                        rows.push(RowRef {
+                            source: source_index,
+                            row_id,
+                            record: index,
+                        });
                     }
                     Ok(())
                 })
@@ -382,8 +405,15 @@ impl App {
     /// the results as dataset versions.
     pub async fn link_run(&self, actor: &Actor, request: &LinkRequest) -> Result<LinkReport> {
         let today = self.now().date_naive();
+        let started = std::time::Instant::now();
         let versions = self.linkable_versions(&request.datasets).await?;
         let input = self.read_person_input(&versions, today).await?;
+        tracing::info!(
+            rows = input.rows.len(),
+            records = input.records.len(),
+            seconds = started.elapsed().as_secs_f64(),
+            "link: person rows read"
+        );
         let saved = if request.retrain {
             None
         } else {
@@ -402,6 +432,7 @@ impl App {
         })
         .await
         .map_err(|e| Error::Internal(e.to_string()))?;
+        tracing::info!(seconds = started.elapsed().as_secs_f64(), "link: linked");
         // The records were made distinct while reading; the input rows are the dataset rows.
         result.stats.rows = rows.len();
         let model_path = if trained {
@@ -415,15 +446,15 @@ impl App {
             None
         } else {
             let mut builder = LinkRows::default();
-            for (dataset, version_id, row_id, id_column, index) in &rows {
-                let assignment = &result.assignments[*index as usize];
+            for row in &rows {
+                let source = &sources[row.source as usize];
                 builder.push(
-                    dataset,
-                    *version_id,
-                    *row_id,
-                    id_column,
-                    &result.records[*index as usize].key,
-                    assignment,
+                    &source.dataset,
+                    source.version_id,
+                    row.row_id,
+                    &source.id_column,
+                    &result.records[row.record as usize].key,
+                    &result.assignments[row.record as usize],
                 );
             }
             Some(
@@ -458,6 +489,10 @@ impl App {
             )
         };
 
+        tracing::info!(
+            seconds = started.elapsed().as_secs_f64(),
+            "link: person results published"
+        );
         // Organisations.
         let (org_rows, org_sources) = self.read_org_rows(&versions, today).await?;
         let (org_assignments, org_stats) = procura_link::org::link_orgs(&org_rows);
@@ -492,7 +527,10 @@ impl App {
             org_links,
             pairs,
             findings,
-            sources,
+            sources: sources
+                .into_iter()
+                .map(|s| (s.dataset, s.id_column))
+                .collect(),
         })
     }
 
@@ -706,8 +744,8 @@ impl App {
         let index = input
             .rows
             .iter()
-            .find(|(_, _, r, _, _)| *r == row_id)
-            .map(|(_, _, _, _, index)| *index)
+            .find(|r| r.row_id == row_id)
+            .map(|r| r.record)
             .ok_or_else(|| Error::NotFound(format!("`{name}`: no person record in that row")))?;
         Ok(input.records[index as usize].key.clone())
     }
@@ -835,36 +873,37 @@ fn settings(request: &LinkRequest) -> Settings {
     }
 }
 
+/// The rows of a links dataset, borrowed from the linkage result until written.
 #[derive(Default)]
-struct LinkRows {
-    dataset: Vec<String>,
+struct LinkRows<'a> {
+    dataset: Vec<&'a str>,
     version_id: Vec<i64>,
     row_id: Vec<i64>,
-    id_column: Vec<String>,
-    record_key: Vec<String>,
-    entity: Vec<String>,
-    strength: Vec<String>,
+    id_column: Vec<&'a str>,
+    record_key: Vec<&'a str>,
+    entity: Vec<&'a str>,
+    strength: Vec<&'static str>,
     strength_rank: Vec<i64>,
     probability: Vec<f64>,
 }
 
-impl LinkRows {
+impl<'a> LinkRows<'a> {
     fn push(
         &mut self,
-        dataset: &str,
+        dataset: &'a str,
         version_id: i64,
         row_id: i64,
-        id_column: &str,
-        key: &str,
-        assignment: &procura_link::cluster::Assignment,
+        id_column: &'a str,
+        key: &'a str,
+        assignment: &'a procura_link::cluster::Assignment,
     ) {
-        self.dataset.push(dataset.to_owned());
+        self.dataset.push(dataset);
         self.version_id.push(version_id);
         self.row_id.push(row_id);
-        self.id_column.push(id_column.to_owned());
-        self.record_key.push(key.to_owned());
-        self.entity.push(assignment.entity.clone());
-        self.strength.push(assignment.strength.code().to_owned());
+        self.id_column.push(id_column);
+        self.record_key.push(key);
+        self.entity.push(&assignment.entity);
+        self.strength.push(assignment.strength.code());
         self.strength_rank.push(assignment.strength.rank());
         self.probability.push(assignment.probability);
     }
@@ -917,13 +956,13 @@ fn pairs_batch(result: &LinkResult) -> Result<RecordBatch> {
         (
             "left_key",
             Arc::new(StringArray::from_iter_values(
-                result.pairs.iter().map(|p| record(p.a).key.clone()),
+                result.pairs.iter().map(|p| record(p.a).key.as_str()),
             )),
         ),
         (
             "right_key",
             Arc::new(StringArray::from_iter_values(
-                result.pairs.iter().map(|p| record(p.b).key.clone()),
+                result.pairs.iter().map(|p| record(p.b).key.as_str()),
             )),
         ),
         (
@@ -941,13 +980,13 @@ fn pairs_batch(result: &LinkResult) -> Result<RecordBatch> {
         (
             "left_name",
             Arc::new(StringArray::from_iter(
-                result.pairs.iter().map(|p| record(p.a).name.clone()),
+                result.pairs.iter().map(|p| record(p.a).name.as_deref()),
             )),
         ),
         (
             "right_name",
             Arc::new(StringArray::from_iter(
-                result.pairs.iter().map(|p| record(p.b).name.clone()),
+                result.pairs.iter().map(|p| record(p.b).name.as_deref()),
             )),
         ),
         (
@@ -966,7 +1005,7 @@ fn pairs_batch(result: &LinkResult) -> Result<RecordBatch> {
             "judged",
             Arc::new(StringArray::from_iter(result.pairs.iter().map(|p| {
                 p.judged
-                    .map(|same| if same { "confirmed" } else { "rejected" }.to_owned())
+                    .map(|same| if same { "confirmed" } else { "rejected" })
             }))),
         ),
     ];
@@ -980,12 +1019,11 @@ fn pairs_batch(result: &LinkResult) -> Result<RecordBatch> {
         "phone_level",
     ];
     for (comparison, column) in COMPARISONS.iter().zip(level_columns) {
-        let values: Vec<Option<String>> = result
+        let values: Vec<Option<&str>> = result
             .pairs
             .iter()
             .map(|p| {
-                compare::level(p.pattern, *comparison)
-                    .map(|l| comparison.levels()[l as usize].to_owned())
+                compare::level(p.pattern, *comparison).map(|l| comparison.levels()[l as usize])
             })
             .collect();
         arrays.push((column, Arc::new(StringArray::from(values))));
@@ -1047,7 +1085,7 @@ fn features_batch(input: &PersonInput) -> Result<RecordBatch> {
     let rows = &input.rows;
     let text = |f: &dyn Fn(&Record) -> Option<String>| -> ArrayRef {
         Arc::new(StringArray::from_iter(
-            rows.iter().map(|(_, _, _, _, i)| f(record(*i))),
+            rows.iter().map(|r| f(record(r.record))),
         ))
     };
     let region_prefix = |r: &Record, digits: u32| {
@@ -1060,12 +1098,13 @@ fn features_batch(input: &PersonInput) -> Result<RecordBatch> {
         (
             "dataset",
             Arc::new(StringArray::from_iter_values(
-                rows.iter().map(|r| r.0.clone()),
+                rows.iter()
+                    .map(|r| input.sources[r.source as usize].dataset.clone()),
             )),
         ),
         (
             "row_id",
-            Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.2))),
+            Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.row_id))),
         ),
         ("record_key", text(&|r| Some(r.key.clone()))),
         ("name_norm", text(&|r| r.name.clone())),
@@ -1079,7 +1118,7 @@ fn features_batch(input: &PersonInput) -> Result<RecordBatch> {
             "birth_year",
             Arc::new(Int64Array::from_iter(
                 rows.iter()
-                    .map(|(_, _, _, _, i)| record(*i).birth_year().map(i64::from)),
+                    .map(|r| record(r.record).birth_year().map(i64::from)),
             )),
         ),
         ("gender", text(&|r| r.gender.map(|g| g.to_string()))),

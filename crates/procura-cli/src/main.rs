@@ -43,7 +43,7 @@ use clap::{Parser, Subcommand};
 
 /// Procura 大数据法律监督平台 — data in, supervision models, clues out.
 #[derive(Debug, Parser)]
-#[command(name = "procura", version, about, long_about = None)]
+#[command(name = "procura", version, long_about = None)]
 struct Cli {
     /// 工作区目录 / workspace directory (default: the nearest parent holding procura.toml)
     #[arg(long, global = true, env = "PROCURA_WORKSPACE")]

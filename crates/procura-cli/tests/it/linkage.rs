@@ -105,6 +105,36 @@ fn linkage_story(env: &Env) {
         shown.stdout
     );
 
+    // A linkage-only clue's evidence says, row by row, which entity the row was joined as
+    // and how sure that link is: the disguised row is `strong`, the others `exact`.
+    let strong_clue = clues
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["match_strength"] == "strong")
+        .unwrap();
+    let detail = env
+        .procura(&["clues", "show", &strong_clue["id"].to_string(), "--json"])
+        .ok()
+        .json();
+    let rows: Vec<&Value> = detail["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|group| group["rows"].as_array().unwrap())
+        .collect();
+    let strengths: Vec<&str> = rows
+        .iter()
+        .map(|row| row["match_strength"].as_str().unwrap())
+        .collect();
+    assert!(strengths.contains(&"高度可能 strong"), "{strengths:?}");
+    assert!(strengths.contains(&"精确匹配 exact"), "{strengths:?}");
+    let key = strong_clue["key"][0].as_str().unwrap();
+    assert!(
+        rows.iter().any(|row| row["linked_entity"] == key),
+        "the rows are joined as the clue's person: {rows:?}"
+    );
+
     // The run records the links it joined.
     let run = env
         .procura(&["run", "M03", "--param", &reference_date, "--json"])
