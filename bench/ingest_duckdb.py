@@ -67,9 +67,11 @@ TEXT_AMOUNT = """CASE WHEN "罚款金额(元)" LIKE '%万%'
 
 results = {}
 con = duckdb.connect()
-con.execute(f"SET threads = {os.cpu_count()}")
+con.execute(f"SET threads = {os.cpu_count()}").fetchall()
+with open(gb2260, encoding="utf-8") as table:
+    comment_lines = sum(1 for line in table if line.startswith("#"))
 con.execute(f"""CREATE TABLE regions AS SELECT DISTINCT code FROM read_csv('{gb2260}', delim = '\t', header = true,
-                comment = '#', columns = {{'code': 'VARCHAR', 'name': 'VARCHAR', 'first': 'VARCHAR', 'last': 'VARCHAR'}})""")
+                skip = {comment_lines}, columns = {{'code': 'VARCHAR', 'name': 'VARCHAR', 'first': 'VARCHAR', 'last': 'VARCHAR'}})""").fetchall()
 
 # CSV: transcode, then normalise.
 utf8 = os.path.join(out_dir, "penalties_utf8.csv")
@@ -84,7 +86,7 @@ transcode = time.perf_counter() - start
 start = time.perf_counter()
 source = f"read_csv('{utf8}', header = true, all_varchar = true, delim = ',', quote = '\"')"
 sql = NORMALISE.format(source=source, date=TEXT_DATE, amount=TEXT_AMOUNT)
-con.execute(f"COPY ({sql}) TO '{out_dir}/csv.parquet' (FORMAT parquet, COMPRESSION zstd)")
+con.execute(f"COPY ({sql}) TO '{out_dir}/csv.parquet' (FORMAT parquet, COMPRESSION zstd)").fetchall()
 normalise = time.perf_counter() - start
 rows = con.execute(f"SELECT count(*), count(person_id), count(penalty_date), count(fine_amount) FROM '{out_dir}/csv.parquet'").fetchall()[0]
 results["csv"] = {"rows": rows[0], "valid_ids": rows[1], "valid_dates": rows[2], "valid_amounts": rows[3],
@@ -101,7 +103,7 @@ columns["罚款金额(元)"] = [float(v) if v != "" else None for v in columns["
 table = pa.table(columns)
 con.register("xlsx_rows", table)
 sql = NORMALISE.format(source="xlsx_rows", date='CAST("处罚日期" AS DATE)', amount='CAST("罚款金额(元)" AS DECIMAL(18,2))')
-con.execute(f"COPY ({sql}) TO '{out_dir}/xlsx.parquet' (FORMAT parquet, COMPRESSION zstd)")
+con.execute(f"COPY ({sql}) TO '{out_dir}/xlsx.parquet' (FORMAT parquet, COMPRESSION zstd)").fetchall()
 seconds = time.perf_counter() - start
 rows = con.execute(f"SELECT count(*), count(person_id) FROM '{out_dir}/xlsx.parquet'").fetchall()[0]
 results["xlsx"] = {"rows": rows[0], "valid_ids": rows[1], "seconds": round(seconds, 3)}

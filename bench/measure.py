@@ -18,4 +18,4 @@ if completed.returncode != 0:
     sys.stderr.write(completed.stderr.decode("utf-8", "replace"))
     sys.exit(completed.returncode)
 print(json.dumps({"label": label, "seconds": round(wall, 3), "peak_rss_mib": round(peak_kib / 1024, 1),
-                  "stdout": completed.stdout.decode("utf-8", "replace")[-4000:]}, ensure_ascii=False))
+                  "stdout": completed.stdout.decode("utf-8", "replace")}, ensure_ascii=False))

@@ -18,7 +18,7 @@ procura, workspace, reference_date = sys.argv[1:4]
 models = json.loads(subprocess.run([procura, "--workspace", workspace, "models", "list", "--json"],
                                    check=True, capture_output=True).stdout)
 con = duckdb.connect()
-con.execute(f"SET threads = {os.cpu_count()}")
+con.execute(f"SET threads = {os.cpu_count()}").fetchall()
 results = []
 total = 0.0
 for model in models:
@@ -28,7 +28,7 @@ for model in models:
         check=True, capture_output=True).stdout)
     start = time.perf_counter()
     for name, path in spec["tables"].items():
-        con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet(\'{path}\')')
+        con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet(\'{path}\')').fetchall()
     rows = con.execute(spec["sql"]).fetchall()
     seconds = time.perf_counter() - start
     total += seconds

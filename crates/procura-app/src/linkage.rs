@@ -47,6 +47,8 @@ pub struct LinkRequest {
     pub probable: Option<f64>,
     /// Pairs at or above this probability are `strong` links (default 0.99).
     pub strong: Option<f64>,
+    /// Blocking rules by code, in order (empty: the defaults).
+    pub rules: Vec<String>,
 }
 
 /// What a linkage run did.
@@ -346,7 +348,7 @@ impl App {
         let input = self
             .read_person_input(&versions, self.now().date_naive())
             .await?;
-        let settings = settings(request);
+        let settings = settings(request)?;
         let records = input.records;
         let model = tokio::task::spawn_blocking(move || procura_link::train(&records, &settings))
             .await
@@ -421,7 +423,7 @@ impl App {
         };
         let trained = saved.is_none();
         let judgements = self.judgements().await?;
-        let settings = settings(request);
+        let settings = settings(request)?;
         let PersonInput {
             records,
             rows,
@@ -864,13 +866,40 @@ fn describe(record: &Record) -> String {
     )
 }
 
-fn settings(request: &LinkRequest) -> Settings {
+fn settings(request: &LinkRequest) -> Result<Settings> {
+    use procura_link::blocking::BlockingRule;
     let defaults = Settings::default();
-    Settings {
+    let rules = if request.rules.is_empty() {
+        defaults.rules.clone()
+    } else {
+        request
+            .rules
+            .iter()
+            .map(|code| {
+                BlockingRule::parse(code.trim()).ok_or_else(|| {
+                    Error::Invalid(format!(
+                        "unknown blocking rule `{code}`; known: birth_date, surname_pinyin+birth_year, \
+                         name_pinyin+birth_year, region+name, name_pinyin, id_prefix"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>>>()?
+    };
+    for (name, value) in [("probable", request.probable), ("strong", request.strong)] {
+        if let Some(value) = value
+            && !(0.5..=1.0).contains(&value)
+        {
+            return Err(Error::Invalid(format!(
+                "--{name} {value}: a match probability threshold between 0.5 and 1"
+            )));
+        }
+    }
+    Ok(Settings {
         probable: request.probable.unwrap_or(defaults.probable),
         strong: request.strong.unwrap_or(defaults.strong),
+        rules,
         ..defaults
-    }
+    })
 }
 
 /// The rows of a links dataset, borrowed from the linkage result until written.

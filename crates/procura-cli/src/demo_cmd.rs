@@ -152,6 +152,10 @@ pub(crate) async fn demo(
         "  procura --workspace {} datasets show deaths",
         root.display()
     );
+    outln!(
+        "  procura --workspace {} link review        # 待复核的记录对 pairs waiting for a person",
+        root.display()
+    );
     Ok(())
 }
 
@@ -313,6 +317,12 @@ async fn run_demo(app: &App, actor: &Actor, output: &demo::DemoOutput, data: &Pa
         ]);
     }
     outln!("{out}");
+    let linkage_found: usize = scores.iter().map(|s| s.linkage_found).sum();
+    let linkage_positives: usize = scores.iter().map(|s| s.linkage_positives).sum();
+    outln!(
+        "需实体关联的真值 linkage-only truths (ID blank or mistyped, name as homophone or traditional characters): \
+         {linkage_found}/{linkage_positives} found; each such clue shows its match strength (procura clues show ID)."
+    );
     if perfect {
         outln!(
             "所有模型精确率与召回率均为 1.0 / precision = recall = 1.0 on every model (exact-key truths)."

@@ -16,6 +16,10 @@ pub(crate) enum LinkCommand {
         /// Only these datasets (comma-separated)
         #[arg(long, value_delimiter = ',')]
         datasets: Vec<String>,
+        /// Blocking rules, in order (default: birth_date,name_pinyin+birth_year,region+name,id_prefix;
+        /// also surname_pinyin+birth_year, name_pinyin)
+        #[arg(long, value_delimiter = ',')]
+        rules: Vec<String>,
     },
     /// 运行实体关联 / link persons and organisations across datasets
     Run {
@@ -31,6 +35,10 @@ pub(crate) enum LinkCommand {
         /// Probability at which a pair becomes a `strong` link (default 0.99)
         #[arg(long)]
         strong: Option<f64>,
+        /// Blocking rules, in order (default: birth_date,name_pinyin+birth_year,region+name,id_prefix;
+        /// also surname_pinyin+birth_year, name_pinyin)
+        #[arg(long, value_delimiter = ',')]
+        rules: Vec<String>,
         /// JSON output
         #[arg(long)]
         json: bool,
@@ -81,12 +89,13 @@ pub(crate) enum LinkCommand {
 
 pub(crate) async fn link(app: &App, actor: &Actor, command: LinkCommand) -> Result<()> {
     match command {
-        LinkCommand::Train { datasets } => {
+        LinkCommand::Train { datasets, rules } => {
             let (model, path) = app
                 .link_train(
                     actor,
                     &LinkRequest {
                         datasets,
+                        rules,
                         ..LinkRequest::default()
                     },
                 )
@@ -107,6 +116,7 @@ pub(crate) async fn link(app: &App, actor: &Actor, command: LinkCommand) -> Resu
             retrain,
             probable,
             strong,
+            rules,
             json,
         } => {
             let report = app
@@ -117,6 +127,7 @@ pub(crate) async fn link(app: &App, actor: &Actor, command: LinkCommand) -> Resu
                         retrain,
                         probable,
                         strong,
+                        rules,
                     },
                 )
                 .await?;

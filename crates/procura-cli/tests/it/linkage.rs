@@ -296,7 +296,16 @@ fn linkage_on_a_user_file_with_old_ids_and_variant_names() {
     );
     env.ingest(&env.write("一.csv", first), "agency_one", &[]);
     env.ingest(&env.write("二.csv", second), "agency_two", &[]);
-    env.procura(&["link", "run"]).ok();
+    let bad = env
+        .procura(&["link", "run", "--rules", "birth_date,surname"])
+        .fails(3);
+    assert!(
+        bad.stderr.contains("unknown blocking rule `surname`"),
+        "{}",
+        bad.stderr
+    );
+    env.procura(&["link", "run", "--rules", "birth_date,region+name,id_prefix"])
+        .ok();
     for row in 1..=4 {
         assert_eq!(
             entity_of(&env, &format!("agency_one:{row}")),
