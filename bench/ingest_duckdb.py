@@ -37,8 +37,8 @@ WITH cleaned AS (
   FROM cleaned
 ), checked AS (
   SELECT *, CASE WHEN regexp_full_match(id17, '[0-9]{{17}}') THEN
-      ['1','0','X','9','8','7','6','5','4','3','2'][(list_sum(list_transform(range(17),
-         i -> CAST(substr(id17, i + 1, 1) AS INTEGER) * [7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2][i + 1])) % 11) + 1]
+      ['1','0','X','9','8','7','6','5','4','3','2'][CAST((list_sum(list_transform(range(17),
+         lambda i: CAST(substr(id17, i + 1, 1) AS INTEGER) * [7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2][i + 1])) % 11) + 1 AS BIGINT)]
     END AS check_char
   FROM upgraded
 )
