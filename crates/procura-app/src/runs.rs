@@ -167,32 +167,41 @@ impl App {
         progress.stage(&model.meta.id, "recording");
         let now = self.now_text();
         let mut tx = self.store.begin().await?;
-        let mut n_new = 0;
-        for hit in &execution.hits {
-            let found = found_clue(model, hit, &used)?;
-            let upserted = clues::upsert(
-                &mut tx,
-                &FoundClue {
-                    fingerprint: &found.fingerprint,
-                    model_id: &model.meta.id,
-                    key_json: &found.key_json,
-                    title: &hit.title,
-                    severity: &hit.severity,
-                    amount_fen: hit.amount_fen,
-                    match_strength: hit.match_strength.as_deref(),
-                    fields_json: &found.fields_json,
-                    subjects: &found.subjects,
-                    evidence: &found.evidence,
-                },
-                run_id,
-                actor.name(),
-                &now,
-            )
-            .await?;
-            if matches!(upserted, Upserted::Created(_)) {
-                n_new += 1;
-            }
-        }
+        let found: Vec<_> = execution
+            .hits
+            .iter()
+            .map(|hit| found_clue(model, hit, &used))
+            .collect::<Result<_>>()?;
+        let records: Vec<FoundClue<'_>> = execution
+            .hits
+            .iter()
+            .zip(&found)
+            .map(|(hit, found)| FoundClue {
+                fingerprint: &found.fingerprint,
+                model_id: &model.meta.id,
+                key_json: &found.key_json,
+                title: &hit.title,
+                severity: &hit.severity,
+                amount_fen: hit.amount_fen,
+                match_strength: hit.match_strength.as_deref(),
+                fields_json: &found.fields_json,
+                subjects: &found.subjects,
+                evidence: &found.evidence,
+            })
+            .collect();
+        let upserted = clues::upsert_all(
+            &mut tx,
+            &model.meta.id,
+            &records,
+            run_id,
+            actor.name(),
+            &now,
+        )
+        .await?;
+        let n_new = upserted
+            .iter()
+            .filter(|u| matches!(u, Upserted::Created(_)))
+            .count() as i64;
         let n_gone = clues::mark_gone(&mut tx, &model.meta.id, run_id, actor.name(), &now).await?;
         runs::finish(
             &mut tx,

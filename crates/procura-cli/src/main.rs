@@ -39,6 +39,11 @@ mod progress;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// mimalloc: ingest and linkage allocate many short strings on several threads, where glibc's
+/// allocator spends a fifth of the time (measured with perf on a 1M-row ingest).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 /// Procura 大数据法律监督平台 — data in, supervision models, clues out.

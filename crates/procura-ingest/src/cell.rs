@@ -32,6 +32,19 @@ impl Cell {
     /// integral digits are shown as Excel shows them (`1.10101199003071E+17`), because that is
     /// all the precision they still have.
     pub fn to_text(&self) -> String {
+        self.as_text().into_owned()
+    }
+
+    /// [`Cell::to_text`] without copying text cells.
+    pub fn as_text(&self) -> std::borrow::Cow<'_, str> {
+        use std::borrow::Cow;
+        match self {
+            Cell::Text(text) => Cow::Borrowed(text),
+            other => Cow::Owned(other.render()),
+        }
+    }
+
+    fn render(&self) -> String {
         match self {
             Cell::Empty => String::new(),
             Cell::Text(text) => text.clone(),

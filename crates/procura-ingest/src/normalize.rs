@@ -10,7 +10,7 @@
 //!   and for names `c__simplified` (traditional characters converted, for comparison).
 
 use std::collections::BTreeMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::Arc;
 
 use arrow::array::{
@@ -363,7 +363,7 @@ pub fn normalize_chunk(
         row_ids.append_value(ordinal);
         sources.append_value(&unit.display);
         source_rows.append_value(row.row as i64);
-        let mut row_hasher = DefaultHasher::new();
+        let mut row_hasher = foldhash::fast::FixedState::default().build_hasher();
         let mut key_slot = 0;
         for (column_index, column) in columns.iter().enumerate() {
             let builders = &mut builders[column_index];
@@ -389,7 +389,7 @@ pub fn normalize_chunk(
                 continue;
             }
             column_stats.filled += 1;
-            let raw_text = cell.to_text();
+            let raw_text = cell.as_text();
             raw_text.hash(&mut row_hasher);
             let context = NormalizeContext {
                 today,
@@ -413,9 +413,8 @@ pub fn normalize_chunk(
                         builder.append_option(simplified.as_deref());
                     }
                     if is_key && let Value::Text(text) = &value {
-                        let mut hasher = DefaultHasher::new();
-                        text.hash(&mut hasher);
-                        key_hashes[key_slot].push(hasher.finish());
+                        key_hashes[key_slot]
+                            .push(foldhash::fast::FixedState::default().hash_one(text));
                     }
                 }
                 Err(problem) => {

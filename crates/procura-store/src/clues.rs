@@ -2,6 +2,8 @@
 //! again, marked gone (never deleted) when a run no longer finds it; with the persons and
 //! organisations concerned, the evidence rows of every run, and the history of every change.
 
+use std::collections::HashMap;
+
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -144,55 +146,88 @@ impl Upserted {
     }
 }
 
-/// Inserts a clue found by `run_id`, or refreshes the clue with the same fingerprint.
-pub async fn upsert(
+/// Records the clues one run of `model_id` found: inserts new clues, refreshes the ones with
+/// the same fingerprint (bringing back those marked gone), and adds their subjects, evidence
+/// and history. Batched: a few statements per hundred clues, not five per clue. Returns what
+/// happened to each clue, in order.
+pub async fn upsert_all(
     connection: &mut AnyConnection,
-    clue: &FoundClue<'_>,
+    model_id: &str,
+    clues: &[FoundClue<'_>],
     run_id: i64,
     actor: &str,
     now: &str,
-) -> Result<Upserted> {
-    let existing = sqlx::query("SELECT id, gone_run_id, status FROM clue WHERE fingerprint = $1")
-        .bind(clue.fingerprint)
-        .fetch_optional(&mut *connection)
-        .await?;
-    let outcome = match existing {
-        None => {
-            let id: i64 = sqlx::query(
-                "INSERT INTO clue (fingerprint, model_id, key_json, title, severity, amount_fen, fields_json, status, \
-                 first_run_id, last_run_id, first_seen_at, last_seen_at, created_at, updated_at, match_strength) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'new', $8, $8, $9, $9, $9, $9, $10) RETURNING id",
-            )
-            .bind(clue.fingerprint)
-            .bind(clue.model_id)
-            .bind(clue.key_json)
-            .bind(clue.title)
-            .bind(clue.severity)
-            .bind(clue.amount_fen)
-            .bind(clue.fields_json)
-            .bind(run_id)
-            .bind(now)
-            .bind(clue.match_strength)
-            .fetch_one(&mut *connection)
-            .await?
-            .try_get(0)?;
-            add_event(
-                &mut *connection,
-                id,
-                now,
-                actor,
-                "created",
-                None,
-                Some("new"),
-                Some(run_id),
-                None,
-            )
-            .await?;
-            Upserted::Created(id)
+) -> Result<Vec<Upserted>> {
+    let mut existing: HashMap<String, (i64, bool)> = HashMap::new();
+    for row in sqlx::query("SELECT fingerprint, id, gone_run_id FROM clue WHERE model_id = $1")
+        .bind(model_id)
+        .fetch_all(&mut *connection)
+        .await?
+    {
+        let gone: Option<i64> = row.try_get(2)?;
+        existing.insert(row.try_get(0)?, (row.try_get(1)?, gone.is_some()));
+    }
+
+    // New clues, a batch per statement; ids come back with their fingerprints.
+    let fresh: Vec<&FoundClue<'_>> = clues
+        .iter()
+        .filter(|c| !existing.contains_key(c.fingerprint))
+        .collect();
+    let mut created: HashMap<String, i64> = HashMap::new();
+    for chunk in fresh.chunks(200) {
+        let mut sql = String::from(
+            "INSERT INTO clue (fingerprint, model_id, key_json, title, severity, amount_fen, fields_json, status, \
+             first_run_id, last_run_id, first_seen_at, last_seen_at, created_at, updated_at, match_strength) VALUES ",
+        );
+        for index in 0..chunk.len() {
+            let b = index * 8 + 3;
+            if index > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, 'new', $1, $1, $2, $2, $2, $2, ${})",
+                b,
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7
+            ));
         }
-        Some(row) => {
-            let id: i64 = row.try_get(0)?;
-            let gone: Option<i64> = row.try_get(1)?;
+        sql.push_str(" RETURNING id, fingerprint");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(run_id).bind(now);
+        for clue in chunk {
+            query = query
+                .bind(clue.fingerprint)
+                .bind(model_id)
+                .bind(clue.key_json)
+                .bind(clue.title)
+                .bind(clue.severity)
+                .bind(clue.amount_fen)
+                .bind(clue.fields_json)
+                .bind(clue.match_strength);
+        }
+        for row in query.fetch_all(&mut *connection).await? {
+            created.insert(row.try_get(1)?, row.try_get(0)?);
+        }
+    }
+
+    // Clues found again: refreshed one by one (a re-run changes few of them).
+    let mut outcomes = Vec::with_capacity(clues.len());
+    let mut events: Vec<(i64, &str, Option<&str>)> = Vec::new();
+    for clue in clues {
+        let outcome = if let Some(id) = created.get(clue.fingerprint) {
+            events.push((*id, "created", Some("new")));
+            Upserted::Created(*id)
+        } else {
+            let (id, gone) = existing.get(clue.fingerprint).copied().ok_or_else(|| {
+                Error::Corrupt(format!(
+                    "clue {} was neither inserted nor found",
+                    clue.fingerprint
+                ))
+            })?;
             sqlx::query(
                 "UPDATE clue SET title = $1, severity = $2, amount_fen = $3, fields_json = $4, last_run_id = $5, \
                  last_seen_at = $6, gone_run_id = NULL, gone_at = NULL, updated_at = $6, match_strength = $8 WHERE id = $7",
@@ -207,80 +242,99 @@ pub async fn upsert(
             .bind(clue.match_strength)
             .execute(&mut *connection)
             .await?;
-            if gone.is_some() {
-                add_event(
-                    &mut *connection,
-                    id,
-                    now,
-                    actor,
-                    "reappeared",
-                    None,
-                    None,
-                    Some(run_id),
-                    None,
-                )
-                .await?;
+            if gone {
+                events.push((id, "reappeared", None));
                 Upserted::Reappeared(id)
             } else {
                 Upserted::Updated(id)
             }
-        }
-    };
-    let id = outcome.id();
-    for subject in clue.subjects {
-        sqlx::query(
-            "INSERT INTO clue_subject (clue_id, kind, identifier, name) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (clue_id, kind, identifier) DO UPDATE SET name = COALESCE(excluded.name, clue_subject.name)",
-        )
-        .bind(id)
-        .bind(&subject.kind)
-        .bind(&subject.identifier)
-        .bind(&subject.name)
-        .execute(&mut *connection)
-        .await?;
+        };
+        outcomes.push(outcome);
     }
-    insert_evidence(connection, id, run_id, clue.evidence).await?;
-    Ok(outcome)
-}
 
-/// Inserts evidence rows in batches (a few statements, not one per row).
-async fn insert_evidence(
-    connection: &mut AnyConnection,
-    clue_id: i64,
-    run_id: i64,
-    evidence: &[(String, i64, Vec<i64>)],
-) -> Result<()> {
-    const ROWS_PER_STATEMENT: usize = 500;
-    let rows: Vec<(&str, i64, i64)> = evidence
-        .iter()
-        .flat_map(|(role, version, ids)| ids.iter().map(move |id| (role.as_str(), *version, *id)))
-        .collect();
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+    for chunk in events.chunks(500) {
         let mut sql = String::from(
-            "INSERT INTO clue_evidence (clue_id, run_id, role, dataset_version_id, row_id) VALUES ",
+            "INSERT INTO clue_event (clue_id, at, actor, action, from_status, to_status, run_id, note) VALUES ",
         );
         for index in 0..chunk.len() {
-            let base = index * 3 + 3;
+            let b = index * 3 + 4;
             if index > 0 {
                 sql.push_str(", ");
             }
             sql.push_str(&format!(
-                "($1, $2, ${}, ${}, ${})",
-                base,
-                base + 1,
-                base + 2
+                "(${b}, $1, $2, ${}, NULL, ${}, $3, NULL)",
+                b + 1,
+                b + 2
             ));
         }
-        sql.push_str(" ON CONFLICT (clue_id, run_id, role, row_id) DO NOTHING");
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(clue_id)
+            .bind(now)
+            .bind(actor)
             .bind(run_id);
-        for (role, version, row_id) in chunk {
-            query = query.bind(*role).bind(*version).bind(*row_id);
+        for (id, action, to_status) in chunk {
+            query = query.bind(*id).bind(*action).bind(*to_status);
         }
         query.execute(&mut *connection).await?;
     }
-    Ok(())
+
+    let subjects: Vec<(i64, &SubjectRecord)> = clues
+        .iter()
+        .zip(&outcomes)
+        .flat_map(|(clue, outcome)| clue.subjects.iter().map(move |s| (outcome.id(), s)))
+        .collect();
+    for chunk in subjects.chunks(500) {
+        let mut sql =
+            String::from("INSERT INTO clue_subject (clue_id, kind, identifier, name) VALUES ");
+        for index in 0..chunk.len() {
+            let b = index * 4 + 1;
+            if index > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("(${b}, ${}, ${}, ${})", b + 1, b + 2, b + 3));
+        }
+        sql.push_str(
+            " ON CONFLICT (clue_id, kind, identifier) DO UPDATE SET name = COALESCE(excluded.name, clue_subject.name)",
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (id, subject) in chunk {
+            query = query
+                .bind(*id)
+                .bind(&subject.kind)
+                .bind(&subject.identifier)
+                .bind(&subject.name);
+        }
+        query.execute(&mut *connection).await?;
+    }
+
+    let evidence: Vec<(i64, &str, i64, i64)> = clues
+        .iter()
+        .zip(&outcomes)
+        .flat_map(|(clue, outcome)| {
+            clue.evidence.iter().flat_map(move |(role, version, ids)| {
+                ids.iter()
+                    .map(move |row| (outcome.id(), role.as_str(), *version, *row))
+            })
+        })
+        .collect();
+    for chunk in evidence.chunks(500) {
+        let mut sql = String::from(
+            "INSERT INTO clue_evidence (clue_id, run_id, role, dataset_version_id, row_id) VALUES ",
+        );
+        for index in 0..chunk.len() {
+            let b = index * 4 + 2;
+            if index > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("(${b}, $1, ${}, ${}, ${})", b + 1, b + 2, b + 3));
+        }
+        sql.push_str(" ON CONFLICT (clue_id, run_id, role, row_id) DO NOTHING");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(run_id);
+        for (id, role, version, row) in chunk {
+            query = query.bind(*id).bind(*role).bind(*version).bind(*row);
+        }
+        query.execute(&mut *connection).await?;
+    }
+    Ok(outcomes)
 }
 
 /// Marks the model's clues that `run_id` did not find (and that were not gone already) as gone.
@@ -313,35 +367,6 @@ pub async fn mark_gone(
     .await?
     .rows_affected();
     Ok(gone as i64)
-}
-
-#[allow(clippy::too_many_arguments)] // one row of the history table
-async fn add_event(
-    connection: &mut AnyConnection,
-    clue_id: i64,
-    at: &str,
-    actor: &str,
-    action: &str,
-    from_status: Option<&str>,
-    to_status: Option<&str>,
-    run_id: Option<i64>,
-    note: Option<&str>,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO clue_event (clue_id, at, actor, action, from_status, to_status, run_id, note) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(clue_id)
-    .bind(at)
-    .bind(actor)
-    .bind(action)
-    .bind(from_status)
-    .bind(to_status)
-    .bind(run_id)
-    .bind(note)
-    .execute(connection)
-    .await?;
-    Ok(())
 }
 
 /// Which clues to list.
