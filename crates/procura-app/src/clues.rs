@@ -62,6 +62,20 @@ pub struct ClueInfo {
     pub fields: serde_json::Map<String, serde_json::Value>,
     /// Weakest entity-linkage strength among the evidence (`exact`, `strong`, `probable`).
     pub match_strength: Option<String>,
+    /// Supervision area code of its model.
+    pub area: Option<String>,
+    /// Department handling it.
+    pub department_id: Option<i64>,
+    /// Deadline of the current stage (RFC 3339).
+    pub due_at: Option<String>,
+    /// `case` or `no_case` once concluded.
+    pub outcome: Option<String>,
+    /// The act taken (成案).
+    pub outcome_act: Option<String>,
+    /// Why not (不成案).
+    pub outcome_reason: Option<String>,
+    /// The conclusion's note.
+    pub outcome_note: Option<String>,
 }
 
 /// The rows behind a clue from one input.
@@ -106,7 +120,12 @@ pub enum ExportFormat {
 impl App {
     /// Clues by id.
     pub async fn list_clues(&self, actor: &Actor, query: &ClueQuery) -> Result<Vec<ClueInfo>> {
-        let _ = actor;
+        actor.require(crate::Capability::ReadClues)?;
+        if actor.principal().is_some() {
+            return Err(Error::Forbidden(
+                "signed-in users list clues page by page (App::clue_page)".into(),
+            ));
+        }
         let status = query
             .status
             .as_deref()
@@ -136,11 +155,8 @@ impl App {
 
     /// One clue with subjects, history and evidence rows.
     pub async fn show_clue(&self, actor: &Actor, id: i64) -> Result<ClueDetail> {
-        let _ = actor;
+        let record = self.visible_clue(actor, id, true).await?;
         let mut connection = self.connection().await?;
-        let record = clues::get(&mut connection, id)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("no clue {id}")))?;
         let subjects = clues::subjects(&mut connection, id).await?;
         let events = clues::events(&mut connection, id).await?;
         let evidence_records = clues::evidence(&mut connection, id, record.last_run_id).await?;
@@ -279,7 +295,7 @@ pub fn severity_zh(severity: &str) -> &'static str {
     }
 }
 
-fn clue_info(record: ClueRecord) -> Result<ClueInfo> {
+pub(crate) fn clue_info(record: ClueRecord) -> Result<ClueInfo> {
     let key: Vec<String> = serde_json::from_str(&record.key_json)
         .map_err(|e| Error::Internal(format!("clue {} key: {e}", record.id)))?;
     let fields = match serde_json::from_str(&record.fields_json) {
@@ -309,6 +325,13 @@ fn clue_info(record: ClueRecord) -> Result<ClueInfo> {
         gone: record.gone_run_id.is_some(),
         fields,
         match_strength: record.match_strength,
+        area: record.area,
+        department_id: record.department_id,
+        due_at: record.due_at,
+        outcome: record.outcome,
+        outcome_act: record.outcome_act,
+        outcome_reason: record.outcome_reason,
+        outcome_note: record.outcome_note,
     })
 }
 

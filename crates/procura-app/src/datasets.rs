@@ -122,7 +122,7 @@ pub struct DropReport {
 impl App {
     /// Proposes a mapping for a file without ingesting it.
     pub async fn suggest_mapping(&self, actor: &Actor, request: &IngestRequest) -> Result<Mapping> {
-        let _ = actor;
+        actor.require(crate::Capability::Ingest)?;
         let read = read_options(request)?;
         let path = request.path.clone();
         let scratch = self.workspace.tmp();
@@ -140,6 +140,7 @@ impl App {
         request: &IngestRequest,
         progress: Arc<dyn Progress + Send + Sync>,
     ) -> Result<VersionInfo> {
+        actor.require(crate::Capability::Ingest)?;
         let dataset = DatasetName::parse(&request.dataset)?;
         let mapping = request
             .mapping
@@ -278,7 +279,7 @@ impl App {
 
     /// Live datasets with their newest version.
     pub async fn list_datasets(&self, actor: &Actor) -> Result<Vec<DatasetInfo>> {
-        let _ = actor;
+        actor.require(crate::Capability::ReadCatalog)?;
         self.list_datasets_inner().await
     }
 
@@ -304,7 +305,7 @@ impl App {
         name: &str,
         version: Option<i64>,
     ) -> Result<VersionInfo> {
-        let _ = actor;
+        actor.require(crate::Capability::ReadCatalog)?;
         let mut connection = self.connection().await?;
         let record = catalog::version(&mut connection, name, version)
             .await?
@@ -317,7 +318,7 @@ impl App {
 
     /// Every version of a dataset, oldest first.
     pub async fn dataset_versions(&self, actor: &Actor, name: &str) -> Result<Vec<VersionInfo>> {
-        let _ = actor;
+        actor.require(crate::Capability::ReadCatalog)?;
         let mut connection = self.connection().await?;
         let records = catalog::versions(&mut connection, name).await?;
         if records.is_empty() {
@@ -330,6 +331,7 @@ impl App {
     /// are removed, except those that clue evidence cites (kept so that a clue can always be
     /// traced back to its source rows).
     pub async fn drop_dataset(&self, actor: &Actor, name: &str) -> Result<DropReport> {
+        actor.require(crate::Capability::Ingest)?;
         let now = self.now_text();
         let mut tx = self.store.begin().await?;
         let versions = catalog::drop_dataset(&mut tx, name, actor.name(), &now)

@@ -145,3 +145,82 @@ impl App {
         Ok(scores)
     }
 }
+
+/// A demo account: login name, display name, roles, department.
+pub type DemoAccount = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+);
+
+/// The demo office: one department per supervision area and an account for every role.
+pub const DEMO_DEPARTMENTS: [(&str, &str); 4] = [
+    ("刑事检察部", "criminal"),
+    ("民事检察部", "civil"),
+    ("行政检察部", "administrative"),
+    ("公益诉讼检察部", "public_interest"),
+];
+
+/// The demo accounts.
+pub const DEMO_ACCOUNTS: [DemoAccount; 12] = [
+    ("wang.zhuren", "王主任", "dept_head", Some("刑事检察部")),
+    ("li.jiancha", "李检察官", "procurator", Some("刑事检察部")),
+    ("zhao.jiancha", "赵检察官", "procurator", Some("刑事检察部")),
+    ("zhou.zhuren", "周主任", "dept_head", Some("民事检察部")),
+    ("chen.zhuren", "陈主任", "dept_head", Some("行政检察部")),
+    ("sun.jiancha", "孙检察官", "procurator", Some("行政检察部")),
+    ("wu.zhuren", "吴主任", "dept_head", Some("公益诉讼检察部")),
+    (
+        "zheng.jiancha",
+        "郑检察官",
+        "procurator",
+        Some("公益诉讼检察部"),
+    ),
+    ("shuju", "数据管理员", "data_admin", None),
+    ("moxing", "模型管理员", "model_admin", None),
+    ("anquan", "安全保密管理员", "security_admin", None),
+    ("shenji", "安全审计员", "auditor", None),
+];
+
+impl App {
+    /// Creates the demo departments and accounts, all with `password` (no forced change:
+    /// this is a demonstration). Existing ones are left alone.
+    pub async fn create_demo_accounts(&self, actor: &Actor, password: &str) -> Result<()> {
+        let existing: Vec<String> = self
+            .departments(actor)
+            .await?
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
+        for (name, area) in DEMO_DEPARTMENTS {
+            if !existing.iter().any(|e| e == name) {
+                self.add_department(actor, name, &[area.to_owned()]).await?;
+            }
+        }
+        let users: Vec<String> = self
+            .list_users(actor)
+            .await?
+            .into_iter()
+            .map(|u| u.username)
+            .collect();
+        for (username, display_name, roles, department) in DEMO_ACCOUNTS {
+            if users.iter().any(|u| u == username) {
+                continue;
+            }
+            self.add_user(
+                actor,
+                &crate::auth::NewUserRequest {
+                    username: username.to_owned(),
+                    display_name: display_name.to_owned(),
+                    roles: procura_core::access::parse_roles(roles)
+                        .map_err(|e| Error::Internal(e.to_string()))?,
+                    department: department.map(str::to_owned),
+                    password: Some(password.to_owned()),
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}

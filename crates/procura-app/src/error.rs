@@ -40,6 +40,21 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// No valid session, or a wrong user name or password (deliberately not saying which).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The account is locked after repeated failed logins.
+    #[error("账户已锁定，请于 {until} 后重试 (account locked until {until})")]
+    Locked {
+        /// RFC 3339.
+        until: String,
+    },
+    /// The actor's role or data scope does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The operation conflicts with the current state (a workflow step out of order).
+    #[error("{0}")]
+    Conflict(String),
     /// A broken invariant.
     #[error("internal error: {0} (this is a bug)")]
     Internal(String),

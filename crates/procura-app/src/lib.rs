@@ -10,6 +10,7 @@
 //! person-level data leaves Procura only through methods of [`App`], which is where audit and
 //! access control will hook in.
 
+pub mod auth;
 pub mod clues;
 pub mod datasets;
 pub mod demo;
@@ -18,27 +19,57 @@ pub mod linkage;
 pub mod models;
 pub mod query;
 pub mod runs;
+pub mod workflow;
 pub mod workspace;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use procura_core::access;
 use procura_store::Store;
 
 pub use error::{Error, Result};
+pub use procura_core::access::{Capability, Role};
+pub use procura_ingest::mapping::unit_zh;
 pub use procura_ingest::{Mapping, Progress, QualityReport, SheetSelection, quality};
 pub use procura_models::arrow;
+pub use procura_store::Error as StoreError;
 pub use workspace::Workspace;
 
-/// Who performs an operation. Every operation takes one, so audit can record it.
+/// Who performs an operation. Every operation takes one, so audit can record it and access
+/// control can check it.
+///
+/// Two kinds: the **local operator** ([`Actor::new`]: the command line, run by someone who
+/// holds the workspace files and so every right), and a **signed-in user** ([`Actor::user`],
+/// made only by [`App::authenticate`]) whose roles and department decide what they may do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     name: String,
+    principal: Option<Principal>,
+}
+
+/// A signed-in user's identity, roles and data scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// User id.
+    pub user_id: i64,
+    /// Name shown to others.
+    pub display_name: String,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// Own department.
+    pub department_id: Option<i64>,
+    /// Its name.
+    pub department: Option<String>,
+    /// Other departments whose clues this user was granted access to.
+    pub granted_departments: Vec<i64>,
+    /// Must change the password before doing anything else.
+    pub must_change_password: bool,
 }
 
 impl Actor {
-    /// An actor by user name.
+    /// The local operator, by user name.
     pub fn new(name: &str) -> Result<Actor> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
@@ -46,12 +77,77 @@ impl Actor {
         }
         Ok(Actor {
             name: name.to_owned(),
+            principal: None,
         })
+    }
+
+    pub(crate) fn user(name: String, principal: Principal) -> Actor {
+        Actor {
+            name,
+            principal: Some(principal),
+        }
     }
 
     /// The user name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The signed-in user's identity; `None` for the local operator.
+    pub fn principal(&self) -> Option<&Principal> {
+        self.principal.as_ref()
+    }
+
+    /// Whether the actor has a capability (the local operator has all).
+    pub fn can(&self, capability: Capability) -> bool {
+        match &self.principal {
+            None => true,
+            Some(p) => p.roles.iter().any(|r| access::allows(*r, capability)),
+        }
+    }
+
+    /// Fails with [`Error::Forbidden`] unless the actor has the capability.
+    pub fn require(&self, capability: Capability) -> Result<()> {
+        if let Some(p) = &self.principal
+            && p.must_change_password
+        {
+            return Err(Error::Forbidden(
+                "请先修改初始密码 (change your initial password first)".into(),
+            ));
+        }
+        if self.can(capability) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!(
+                "您的角色无权执行此操作 (your role does not allow {capability:?})"
+            )))
+        }
+    }
+
+    /// Fails with [`Error::Forbidden`] unless the actor is the local operator.
+    pub fn require_local(&self, what: &str) -> Result<()> {
+        if self.principal.is_none() {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!(
+                "仅限本机管理命令 ({what} is for the local command line only)"
+            )))
+        }
+    }
+
+    /// Whose clues the actor may see.
+    pub(crate) fn clue_scope(&self) -> procura_store::clues::Scope {
+        match &self.principal {
+            None => procura_store::clues::Scope::All,
+            Some(p) => procura_store::clues::Scope::Limited {
+                user: self.name.clone(),
+                departments: p
+                    .department_id
+                    .into_iter()
+                    .chain(p.granted_departments.iter().copied())
+                    .collect(),
+            },
+        }
     }
 }
 
@@ -94,6 +190,8 @@ pub struct InitReport {
     pub root: PathBuf,
     /// `sqlite` or `postgres`.
     pub backend: &'static str,
+    /// The first administrator's one-time password, when `init` created the account.
+    pub admin_password: Option<String>,
 }
 
 impl App {
@@ -102,10 +200,12 @@ impl App {
         Workspace::create(&config.workspace)?;
         let app = App::open(config).await?;
         let backend = app.backend_name();
+        let admin_password = app.ensure_first_admin().await;
         app.store.close().await;
         Ok(InitReport {
             root: config.workspace.clone(),
             backend,
+            admin_password: admin_password?,
         })
     }
 
@@ -158,7 +258,8 @@ impl App {
         self.store.close().await;
     }
 
-    fn now(&self) -> DateTime<Utc> {
+    /// The current time by the app's clock.
+    pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
 

@@ -343,7 +343,7 @@ impl App {
         actor: &Actor,
         request: &LinkRequest,
     ) -> Result<(TrainedModel, PathBuf)> {
-        let _ = actor;
+        actor.require(crate::Capability::RunModels)?;
         let versions = self.linkable_versions(&request.datasets).await?;
         let input = self
             .read_person_input(&versions, self.now().date_naive())
@@ -406,6 +406,7 @@ impl App {
     /// Links persons and organisations across every dataset (or the given ones), and publishes
     /// the results as dataset versions.
     pub async fn link_run(&self, actor: &Actor, request: &LinkRequest) -> Result<LinkReport> {
+        actor.require(crate::Capability::RunModels)?;
         let today = self.now().date_naive();
         let started = std::time::Instant::now();
         let versions = self.linkable_versions(&request.datasets).await?;
@@ -650,7 +651,7 @@ impl App {
         datasets: &[String],
         out: &std::path::Path,
     ) -> Result<u64> {
-        let _ = actor;
+        actor.require(crate::Capability::RunModels)?;
         let versions = self.linkable_versions(datasets).await?;
         let input = self
             .read_person_input(&versions, self.now().date_naive())
@@ -677,6 +678,7 @@ impl App {
         same: bool,
         note: Option<&str>,
     ) -> Result<(String, String)> {
+        actor.require(crate::Capability::RunModels)?;
         let left = self.record_key_of(a).await?;
         let right = self.record_key_of(b).await?;
         if left == right {
@@ -691,7 +693,7 @@ impl App {
 
     /// Explains the match weight of two records, term by term.
     pub async fn link_explain(&self, actor: &Actor, a: &str, b: &str) -> Result<LinkExplanation> {
-        let _ = actor;
+        actor.require(crate::Capability::ReadClues)?;
         let model = self.load_link_model()?.ok_or_else(|| {
             Error::Invalid("no linkage model yet: run `procura link run` first".into())
         })?;
@@ -755,7 +757,7 @@ impl App {
     /// Pairs waiting for a person's decision: scored between the probable threshold and 0.99,
     /// not yet judged, most uncertain first.
     pub async fn link_review(&self, actor: &Actor, limit: usize) -> Result<Vec<ReviewPair>> {
-        let _ = actor;
+        actor.require(crate::Capability::ReadClues)?;
         let mut connection = self.connection().await?;
         let Some(record) = catalog::version(&mut connection, PERSON_PAIRS, None).await? else {
             return Ok(Vec::new());

@@ -39,7 +39,7 @@ pub struct ModelTestReport {
 impl App {
     /// Every model: built-in first, then the workspace's, by id.
     pub fn models(&self, actor: &Actor) -> Result<Vec<ModelEntry>> {
-        let _ = actor;
+        actor.require(crate::Capability::ReadModels)?;
         let mut entries: Vec<ModelEntry> = procura_models::builtin::all()?
             .into_iter()
             .map(|model| ModelEntry {

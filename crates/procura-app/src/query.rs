@@ -10,7 +10,7 @@ use crate::{Actor, App};
 impl App {
     /// Runs one SQL statement; every live dataset is a table named after it.
     pub async fn sql(&self, actor: &Actor, sql: &str) -> Result<Vec<RecordBatch>> {
-        let _ = actor;
+        actor.require_local("ad-hoc SQL over person-level data")?;
         let engine = self.engine().await?;
         Ok(engine.sql(sql).await?)
     }

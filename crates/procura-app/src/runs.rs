@@ -97,6 +97,7 @@ impl App {
         request: &RunRequest,
         progress: &dyn RunProgress,
     ) -> Result<RunInfo> {
+        actor.require(crate::Capability::RunModels)?;
         let entry = self.model(actor, &request.model)?;
         let model = &entry.model;
         progress.stage(&model.meta.id, "binding");
@@ -203,6 +204,7 @@ impl App {
             .filter(|u| matches!(u, Upserted::Created(_)))
             .count() as i64;
         let n_gone = clues::mark_gone(&mut tx, &model.meta.id, run_id, actor.name(), &now).await?;
+        procura_store::users::route_clues(&mut tx, &model.meta.id, model.meta.area.code()).await?;
         runs::finish(
             &mut tx,
             run_id,
@@ -366,7 +368,7 @@ impl App {
         model_id: Option<&str>,
         limit: i64,
     ) -> Result<Vec<RunInfo>> {
-        let _ = actor;
+        actor.require(crate::Capability::ReadModels)?;
         let mut connection = self.connection().await?;
         runs::list(&mut connection, model_id, limit)
             .await?
@@ -377,7 +379,7 @@ impl App {
 
     /// One run.
     pub async fn show_run(&self, actor: &Actor, id: i64) -> Result<RunInfo> {
-        let _ = actor;
+        actor.require(crate::Capability::ReadModels)?;
         let mut connection = self.connection().await?;
         let record = runs::get(&mut connection, id)
             .await?

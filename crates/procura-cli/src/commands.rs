@@ -104,6 +104,11 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
                 report.root.display(),
                 report.backend
             );
+            if let Some(password) = report.admin_password {
+                outln!(
+                    "系统管理员 first administrator: admin, 一次性密码 one-time password: {password}\n（首次登录须修改；系统管理员不能查看案件数据 — change it at first login; the system administrator cannot read case data）"
+                );
+            }
             Ok(())
         }
         Command::Ingest(args) => {
@@ -156,6 +161,28 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             result
         }
         Command::Demo(args) => crate::demo_cmd::demo(args, &actor, cli.database_url).await,
+        Command::Serve(args) => {
+            let app = open(cli.workspace, cli.database_url).await?;
+            crate::users_cmd::serve(app, &args).await
+        }
+        Command::Users(command) => {
+            let app = open(cli.workspace, cli.database_url).await?;
+            let result = crate::users_cmd::users(&app, &actor, command).await;
+            app.close().await;
+            result
+        }
+        Command::Departments(command) => {
+            let app = open(cli.workspace, cli.database_url).await?;
+            let result = crate::users_cmd::departments(&app, &actor, command).await;
+            app.close().await;
+            result
+        }
+        Command::Grant(args) => {
+            let app = open(cli.workspace, cli.database_url).await?;
+            let result = crate::users_cmd::grant(&app, &actor, args).await;
+            app.close().await;
+            result
+        }
     }
 }
 

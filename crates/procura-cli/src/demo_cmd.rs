@@ -32,7 +32,16 @@ pub(crate) struct DemoArgs {
     /// 覆盖已有的演示工作区 / replace an existing demo workspace
     #[arg(long)]
     force: bool,
+    /// 不启动网页工作台 / do not serve the web workbench afterwards
+    #[arg(long)]
+    no_serve: bool,
+    /// 工作台监听地址 / where the workbench listens
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: std::net::SocketAddr,
 }
+
+/// The password of every demo account (printed by the demo; never use it for real data).
+const DEMO_PASSWORD: &str = "procura-demo-2026";
 
 #[derive(Debug, Subcommand)]
 enum DemoCommand {
@@ -138,9 +147,38 @@ pub(crate) async fn demo(
     };
     App::init(&config).await?;
     let app = App::open(&config).await?;
-    let result = run_demo(&app, actor, &output, &data).await;
-    app.close().await;
-    result?;
+    let result = match app.create_demo_accounts(actor, DEMO_PASSWORD).await {
+        Ok(()) => run_demo(&app, actor, &output, &data).await,
+        Err(error) => Err(error.into()),
+    };
+    if let Err(error) = result {
+        app.close().await;
+        return Err(error);
+    }
+    outln!("\n演示账户 demo accounts (密码 password: {DEMO_PASSWORD}):");
+    for (username, name, role, department) in demo::DEMO_ACCOUNTS {
+        let role = role
+            .parse::<procura_app::Role>()
+            .map(|r| r.zh())
+            .unwrap_or(role);
+        outln!(
+            "  {username:<14} {name}  {role}  {}",
+            department.unwrap_or("")
+        );
+    }
+    if args.no_serve {
+        app.close().await;
+    } else {
+        let serve = crate::users_cmd::ServeArgs {
+            addr: args.addr,
+            secure_cookies: false,
+            office: "演示市人民检察院".into(),
+        };
+        outln!(
+            "\n以 li.jiancha 或 wang.zhuren 登录查看线索 — sign in as li.jiancha or wang.zhuren to see clues."
+        );
+        return crate::users_cmd::serve(app, &serve).await;
+    }
     outln!("\n下一步 next:");
     outln!("  procura --workspace {} clues list", root.display());
     outln!("  procura --workspace {} clues show 1", root.display());
@@ -154,6 +192,10 @@ pub(crate) async fn demo(
     );
     outln!(
         "  procura --workspace {} link review        # 待复核的记录对 pairs waiting for a person",
+        root.display()
+    );
+    outln!(
+        "  procura --workspace {} serve              # 网页工作台 the web workbench",
         root.display()
     );
     Ok(())

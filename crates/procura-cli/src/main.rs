@@ -35,6 +35,7 @@ mod link_cmd;
 mod models_cmd;
 mod output;
 mod progress;
+mod users_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -96,8 +97,18 @@ enum Command {
     /// 实体关联 / link persons and organisations across datasets
     #[command(subcommand)]
     Link(link_cmd::LinkCommand),
-    /// 演示 / generate a population, ingest it, run every model, score against the truth
+    /// 演示 / generate a population, ingest it, run every model, score against the truth, serve the UI
     Demo(demo_cmd::DemoArgs),
+    /// 网页工作台 / serve the web workbench
+    Serve(users_cmd::ServeArgs),
+    /// 账户 / user accounts
+    #[command(subcommand)]
+    Users(users_cmd::UsersCommand),
+    /// 部门 / departments and the supervision areas they handle
+    #[command(subcommand)]
+    Departments(users_cmd::DepartmentsCommand),
+    /// 跨部门授权 / grant a user access to another department's clues
+    Grant(users_cmd::GrantArgs),
 }
 
 fn main() -> ExitCode {

@@ -139,6 +139,12 @@ pub enum ClueAction {
     IssueDocument,
     /// Close with an outcome.
     Close,
+    /// 办结 成案: verification concluded with a supervision act taken.
+    ConcludeCase,
+    /// 办结 不成案: verification concluded without a case.
+    ConcludeNoCase,
+    /// 重新打开: back to the assignee after a conclusion or a triage rejection.
+    Reopen,
 }
 
 /// Why an action is not allowed.
@@ -165,6 +171,11 @@ pub fn transition(from: ClueStatus, action: ClueAction) -> Result<ClueStatus, Il
         (S::Substantiated, A::OpenCase) => S::CaseOpened,
         (S::CaseOpened, A::IssueDocument) => S::AwaitingReply,
         (S::Substantiated | S::CaseOpened | S::AwaitingReply, A::Close) => S::Closed,
+        (S::Verifying | S::Substantiated | S::CaseOpened | S::AwaitingReply, A::ConcludeCase) => {
+            S::Closed
+        }
+        (S::Verifying, A::ConcludeNoCase) => S::NotSubstantiated,
+        (S::Closed | S::NotSubstantiated | S::Invalid, A::Reopen) => S::Assigned,
         _ => return Err(IllegalTransition { from, action }),
     };
     Ok(to)
@@ -191,7 +202,32 @@ mod tests {
     }
 
     #[test]
-    fn terminal_states_accept_nothing() {
+    fn the_workbench_path_concludes_and_reopens() {
+        let verifying = transition(
+            transition(ClueStatus::New, ClueAction::Assign).unwrap(),
+            ClueAction::StartVerification,
+        )
+        .unwrap();
+        assert_eq!(
+            transition(verifying, ClueAction::ConcludeCase),
+            Ok(ClueStatus::Closed)
+        );
+        assert_eq!(
+            transition(verifying, ClueAction::ConcludeNoCase),
+            Ok(ClueStatus::NotSubstantiated)
+        );
+        assert_eq!(
+            transition(ClueStatus::Closed, ClueAction::Reopen),
+            Ok(ClueStatus::Assigned)
+        );
+        // No skipping: a new clue cannot be concluded, an assigned one not before acceptance.
+        assert!(transition(ClueStatus::New, ClueAction::ConcludeCase).is_err());
+        assert!(transition(ClueStatus::Assigned, ClueAction::ConcludeNoCase).is_err());
+        assert!(transition(ClueStatus::Verifying, ClueAction::Reopen).is_err());
+    }
+
+    #[test]
+    fn terminal_states_accept_nothing_but_reopen() {
         for status in ClueStatus::ALL.into_iter().filter(|s| s.is_terminal()) {
             for action in [
                 ClueAction::Assign,

@@ -8,6 +8,7 @@
 //! Parsers return the canonical value or a typed reason; they never panic on input and never
 //! "repair" a value into a different one (an Excel-mangled ID stays an error).
 
+pub mod access;
 pub mod amount;
 pub mod clue;
 pub mod date;

@@ -56,6 +56,14 @@ pub struct ClueRecord {
     pub gone_at: Option<String>,
     /// Weakest entity-linkage strength among the evidence.
     pub match_strength: Option<String>,
+    /// The model's supervision area code.
+    pub area: Option<String>,
+    /// The department handling it.
+    pub department_id: Option<i64>,
+    /// For outcome `case`: the act taken (检察建议 …).
+    pub outcome_act: Option<String>,
+    /// For outcome `no_case`: why.
+    pub outcome_reason: Option<String>,
 }
 
 /// A person or organisation concerned.
@@ -386,7 +394,7 @@ pub struct ClueFilter<'a> {
 
 const COLUMNS: &str = "id, fingerprint, model_id, key_json, title, severity, amount_fen, fields_json, status, assignee, \
     due_at, outcome, outcome_note, recovered_fen, case_number, first_run_id, last_run_id, first_seen_at, last_seen_at, \
-    gone_run_id, gone_at, match_strength";
+    gone_run_id, gone_at, match_strength, area, department_id, outcome_act, outcome_reason";
 
 fn from_row(row: &AnyRow) -> Result<ClueRecord> {
     Ok(ClueRecord {
@@ -412,6 +420,10 @@ fn from_row(row: &AnyRow) -> Result<ClueRecord> {
         gone_run_id: row.try_get(19)?,
         gone_at: row.try_get(20)?,
         match_strength: row.try_get(21)?,
+        area: row.try_get(22)?,
+        department_id: row.try_get(23)?,
+        outcome_act: row.try_get(24)?,
+        outcome_reason: row.try_get(25)?,
     })
 }
 
@@ -540,4 +552,405 @@ pub async fn cited_versions(connection: &mut AnyConnection) -> Result<Vec<i64>> 
 /// Returns `Error::NotFound` for a missing clue.
 pub fn not_found(id: i64) -> Error {
     Error::NotFound(format!("clue {id}"))
+}
+
+/// Whose clues a query may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every clue (the local operator on the command line).
+    All,
+    /// Clues assigned to `user` or routed to one of `departments`.
+    Limited {
+        /// The user's name (assignee match).
+        user: String,
+        /// Their department and the departments granted to them.
+        departments: Vec<i64>,
+    },
+}
+
+/// How to order a page of clues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// Newest first.
+    #[default]
+    IdDesc,
+    /// Oldest first.
+    IdAsc,
+    /// Largest amount first.
+    AmountDesc,
+    /// Smallest amount first.
+    AmountAsc,
+    /// Earliest deadline first (no deadline last).
+    DueAsc,
+    /// Latest deadline first.
+    DueDesc,
+}
+
+/// A page query over clues. Empty options do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct PageFilter {
+    /// Who is looking.
+    pub scope: Option<Scope>,
+    /// Model id.
+    pub model_id: Option<String>,
+    /// Area code.
+    pub area: Option<String>,
+    /// Status codes (any of).
+    pub statuses: Vec<String>,
+    /// Severity code.
+    pub severity: Option<String>,
+    /// Assignee user name.
+    pub assignee: Option<String>,
+    /// First seen on or after (RFC 3339 prefix, inclusive).
+    pub first_seen_from: Option<String>,
+    /// First seen before (exclusive).
+    pub first_seen_to: Option<String>,
+    /// Amount at least, in 分.
+    pub min_amount_fen: Option<i64>,
+    /// Amount at most.
+    pub max_amount_fen: Option<i64>,
+    /// Text in the title, or a subject's name or identifier.
+    pub text: Option<String>,
+    /// Only clues whose stage deadline is before this instant (RFC 3339).
+    pub due_before: Option<String>,
+    /// Include clues no longer found.
+    pub include_gone: bool,
+    /// Order.
+    pub sort: Sort,
+    /// Page size.
+    pub limit: i64,
+    /// Rows to skip.
+    pub offset: i64,
+}
+
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+struct Where {
+    sql: String,
+    binds: Vec<Bind>,
+}
+
+impl Where {
+    fn new() -> Where {
+        Where {
+            sql: String::from(" WHERE 1 = 1"),
+            binds: Vec::new(),
+        }
+    }
+
+    fn placeholder(&mut self, bind: Bind) -> String {
+        self.binds.push(bind);
+        format!("${}", self.binds.len())
+    }
+
+    fn push(&mut self, clause: &str, bind: Bind) {
+        let p = self.placeholder(bind);
+        self.sql.push_str(" AND ");
+        self.sql.push_str(&clause.replace("{}", &p));
+    }
+}
+
+fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    binds: &'q [Bind],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    for bind in binds {
+        query = match bind {
+            Bind::Text(text) => query.bind(text.as_str()),
+            Bind::Int(value) => query.bind(*value),
+        };
+    }
+    query
+}
+
+fn scope_clause(filter: &mut Where, scope: &Scope) {
+    if let Scope::Limited { user, departments } = scope {
+        let user = filter.placeholder(Bind::Text(user.clone()));
+        let mut clause = format!(" AND (assignee = {user}");
+        if !departments.is_empty() {
+            let list: Vec<String> = departments
+                .iter()
+                .map(|d| filter.placeholder(Bind::Int(*d)))
+                .collect();
+            clause.push_str(&format!(" OR department_id IN ({})", list.join(", ")));
+        }
+        clause.push(')');
+        filter.sql.push_str(&clause);
+    }
+}
+
+fn page_where(filter: &PageFilter) -> Where {
+    let mut w = Where::new();
+    if let Some(scope) = &filter.scope {
+        scope_clause(&mut w, scope);
+    }
+    if !filter.include_gone {
+        w.sql.push_str(" AND gone_run_id IS NULL");
+    }
+    if let Some(model) = &filter.model_id {
+        w.push("model_id = {}", Bind::Text(model.clone()));
+    }
+    if let Some(area) = &filter.area {
+        w.push("area = {}", Bind::Text(area.clone()));
+    }
+    if !filter.statuses.is_empty() {
+        let list: Vec<String> = filter
+            .statuses
+            .iter()
+            .map(|s| w.placeholder(Bind::Text(s.clone())))
+            .collect();
+        w.sql
+            .push_str(&format!(" AND status IN ({})", list.join(", ")));
+    }
+    if let Some(severity) = &filter.severity {
+        w.push("severity = {}", Bind::Text(severity.clone()));
+    }
+    if let Some(assignee) = &filter.assignee {
+        w.push("assignee = {}", Bind::Text(assignee.clone()));
+    }
+    if let Some(from) = &filter.first_seen_from {
+        w.push("first_seen_at >= {}", Bind::Text(from.clone()));
+    }
+    if let Some(to) = &filter.first_seen_to {
+        w.push("first_seen_at < {}", Bind::Text(to.clone()));
+    }
+    if let Some(min) = filter.min_amount_fen {
+        w.push("amount_fen >= {}", Bind::Int(min));
+    }
+    if let Some(max) = filter.max_amount_fen {
+        w.push("amount_fen <= {}", Bind::Int(max));
+    }
+    if let Some(before) = &filter.due_before {
+        w.push("due_at < {}", Bind::Text(before.clone()));
+    }
+    if let Some(text) = &filter.text {
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = w.placeholder(Bind::Text(format!("%{escaped}%")));
+        let exact = w.placeholder(Bind::Text(text.clone()));
+        w.sql.push_str(&format!(
+            " AND (title LIKE {pattern} ESCAPE '\\' OR id IN (SELECT clue_id FROM clue_subject WHERE identifier = {exact} OR name = {exact}))"
+        ));
+    }
+    w
+}
+
+/// One page of clues and the number of clues matching the filter.
+pub async fn page(
+    connection: &mut AnyConnection,
+    filter: &PageFilter,
+) -> Result<(i64, Vec<ClueRecord>)> {
+    let w = page_where(filter);
+    let count_sql = format!("SELECT COUNT(*) FROM clue{}", w.sql);
+    let total: i64 = bind_all(sqlx::query(sqlx::AssertSqlSafe(count_sql)), &w.binds)
+        .fetch_one(&mut *connection)
+        .await?
+        .try_get(0)?;
+    let order = match filter.sort {
+        Sort::IdDesc => "id DESC",
+        Sort::IdAsc => "id",
+        Sort::AmountDesc => "amount_fen DESC, id DESC",
+        Sort::AmountAsc => "amount_fen, id",
+        Sort::DueAsc => "CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, id",
+        Sort::DueDesc => "CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at DESC, id DESC",
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM clue{} ORDER BY {order} LIMIT {} OFFSET {}",
+        w.sql,
+        filter.limit.max(0),
+        filter.offset.max(0)
+    );
+    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.binds)
+        .fetch_all(&mut *connection)
+        .await?;
+    let records = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+    Ok((total, records))
+}
+
+/// Live clues in scope, counted per status.
+pub async fn status_counts(
+    connection: &mut AnyConnection,
+    scope: &Scope,
+) -> Result<Vec<(String, i64)>> {
+    let mut w = Where::new();
+    scope_clause(&mut w, scope);
+    let sql = format!(
+        "SELECT status, COUNT(*) FROM clue{} AND gone_run_id IS NULL GROUP BY status ORDER BY status",
+        w.sql
+    );
+    bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.binds)
+        .fetch_all(connection)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect()
+}
+
+/// A workflow step: the clue moves from `from` to `to` (only if it is still in `from`), with
+/// the assignee, deadline and outcome it has afterwards, and one history entry.
+#[derive(Debug, Clone)]
+pub struct WorkflowChange<'a> {
+    /// The clue.
+    pub clue_id: i64,
+    /// The status it must be in.
+    pub from: &'a str,
+    /// The status it moves to.
+    pub to: &'a str,
+    /// The assignee afterwards.
+    pub assignee: Option<&'a str>,
+    /// The stage deadline afterwards.
+    pub due_at: Option<&'a str>,
+    /// `case` or `no_case`, or none.
+    pub outcome: Option<&'a str>,
+    /// The act taken, for `case`.
+    pub outcome_act: Option<&'a str>,
+    /// The reason, for `no_case`.
+    pub outcome_reason: Option<&'a str>,
+    /// The outcome note.
+    pub outcome_note: Option<&'a str>,
+    /// The action recorded in the history (`assign`, `accept` …).
+    pub action: &'a str,
+    /// Who.
+    pub actor: &'a str,
+    /// Free text for the history.
+    pub note: Option<&'a str>,
+    /// When.
+    pub now: &'a str,
+}
+
+/// Applies a workflow step. Fails with [`Error::Conflict`] when the clue is no longer in
+/// `from` (someone else moved it first).
+pub async fn apply(connection: &mut AnyConnection, change: &WorkflowChange<'_>) -> Result<()> {
+    let changed = sqlx::query(
+        "UPDATE clue SET status = $3, assignee = $4, due_at = $5, outcome = $6, outcome_act = $7, outcome_reason = $8, \
+         outcome_note = $9, updated_at = $10 WHERE id = $1 AND status = $2",
+    )
+    .bind(change.clue_id)
+    .bind(change.from)
+    .bind(change.to)
+    .bind(change.assignee)
+    .bind(change.due_at)
+    .bind(change.outcome)
+    .bind(change.outcome_act)
+    .bind(change.outcome_reason)
+    .bind(change.outcome_note)
+    .bind(change.now)
+    .execute(&mut *connection)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Err(Error::Conflict(format!(
+            "clue {} is no longer in status {}",
+            change.clue_id, change.from
+        )));
+    }
+    insert_event(
+        connection,
+        change.clue_id,
+        change.now,
+        change.actor,
+        change.action,
+        Some(change.from),
+        Some(change.to),
+        change.note,
+    )
+    .await
+}
+
+/// Adds a history entry that changes no status (a comment, an access by grant).
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_event(
+    connection: &mut AnyConnection,
+    clue_id: i64,
+    at: &str,
+    actor: &str,
+    action: &str,
+    from_status: Option<&str>,
+    to_status: Option<&str>,
+    note: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO clue_event (clue_id, at, actor, action, from_status, to_status, run_id, note) VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)",
+    )
+    .bind(clue_id)
+    .bind(at)
+    .bind(actor)
+    .bind(action)
+    .bind(from_status)
+    .bind(to_status)
+    .bind(note)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// A comment (核查意见) on a clue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentRecord {
+    /// Id.
+    pub id: i64,
+    /// When.
+    pub at: String,
+    /// Who (user name).
+    pub author: String,
+    /// Text.
+    pub text: String,
+}
+
+/// Adds a comment.
+pub async fn insert_comment(
+    connection: &mut AnyConnection,
+    clue_id: i64,
+    at: &str,
+    author: &str,
+    text: &str,
+) -> Result<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO clue_comment (clue_id, at, author, text) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(clue_id)
+    .bind(at)
+    .bind(author)
+    .bind(text)
+    .fetch_one(connection)
+    .await?
+    .try_get(0)?)
+}
+
+/// A clue's comments, oldest first.
+pub async fn comments(connection: &mut AnyConnection, clue_id: i64) -> Result<Vec<CommentRecord>> {
+    sqlx::query("SELECT id, at, author, text FROM clue_comment WHERE clue_id = $1 ORDER BY id")
+        .bind(clue_id)
+        .fetch_all(connection)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(CommentRecord {
+                id: row.try_get(0)?,
+                at: row.try_get(1)?,
+                author: row.try_get(2)?,
+                text: row.try_get(3)?,
+            })
+        })
+        .collect()
+}
+
+/// Per model: clues found, clues verified (concluded either way), clues that became cases.
+pub async fn effectiveness(connection: &mut AnyConnection) -> Result<Vec<(String, i64, i64, i64)>> {
+    sqlx::query(
+        "SELECT model_id, COUNT(*), \
+         SUM(CASE WHEN status IN ('substantiated', 'not_substantiated', 'case_opened', 'awaiting_reply', 'closed') THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN outcome = 'case' THEN 1 ELSE 0 END) \
+         FROM clue GROUP BY model_id ORDER BY model_id",
+    )
+    .fetch_all(connection)
+    .await?
+    .iter()
+    .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?)))
+    .collect()
 }

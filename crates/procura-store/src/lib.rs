@@ -16,6 +16,7 @@ pub mod clues;
 mod error;
 pub mod links;
 pub mod runs;
+pub mod users;
 
 use std::path::Path;
 use std::str::FromStr;

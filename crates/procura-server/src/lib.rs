@@ -1,0 +1,222 @@
+//! procura-server: the web workbench. An axum JSON API over the app façade (every route is
+//! one façade call, so roles, scope and transactions are the façade's), the Vue UI built into
+//! the binary, and background jobs on a runtime of their own.
+//!
+//! **Architecture Invariant:** no handler reads the store or dataset files; it calls
+//! [`procura_app::App`] with the [`procura_app::Actor`] its session resolved to.
+//!
+//! **API Boundary:** `/api/*` is JSON, described by the OpenAPI document at
+//! `/api/openapi.json`; everything else is the single-page UI.
+
+pub mod api;
+pub mod data;
+mod error;
+pub mod jobs;
+pub mod session;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use include_dir::{Dir, include_dir};
+use procura_app::App;
+use utoipa::OpenApi;
+
+pub use error::{ApiError, ApiResult, ErrorBody};
+
+static WEB: Dir<'static> = include_dir!("$OUT_DIR/web");
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The façade.
+    pub app: Arc<App>,
+    /// Background jobs.
+    pub jobs: jobs::Jobs,
+    /// Mark cookies `Secure` (behind TLS).
+    pub secure_cookies: bool,
+    /// The office's name, shown in the UI.
+    pub office: String,
+}
+
+/// How to serve.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Listen address.
+    pub addr: SocketAddr,
+    /// Mark cookies `Secure` (set when a TLS proxy is in front).
+    pub secure_cookies: bool,
+    /// The office's name.
+    pub office: String,
+    /// Worker threads for background jobs.
+    pub job_threads: usize,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Procura 数字检察 API",
+        description = "The JSON API behind every action of the Procura web workbench. Sign in with POST /api/login; send the returned csrf_token in X-CSRF-Token on every POST."
+    ),
+    paths(
+        api::login,
+        api::logout,
+        api::current,
+        api::change_password,
+        api::home,
+        api::list_clues,
+        api::clue_options,
+        api::show_clue,
+        api::assign,
+        api::accept,
+        api::comment,
+        api::conclude,
+        api::reopen,
+        api::invalidate,
+        data::datasets,
+        data::dataset,
+        data::upload,
+        data::ingest,
+        data::job,
+        data::models,
+        data::run_model,
+        data::runs,
+        data::users,
+        data::departments,
+    ),
+    components(schemas(ErrorBody))
+)]
+struct ApiDoc;
+
+/// The OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+async fn openapi_json() -> Response {
+    axum::Json(openapi()).into_response()
+}
+
+/// The router with every route.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/login", post(api::login))
+        .route("/logout", post(api::logout))
+        .route("/me", get(api::current))
+        .route("/me/password", post(api::change_password))
+        .route("/home", get(api::home))
+        .route("/clues", get(api::list_clues))
+        .route("/clue-options", get(api::clue_options))
+        .route("/clues/{id}", get(api::show_clue))
+        .route("/clues/{id}/assign", post(api::assign))
+        .route("/clues/{id}/accept", post(api::accept))
+        .route("/clues/{id}/comments", post(api::comment))
+        .route("/clues/{id}/conclude", post(api::conclude))
+        .route("/clues/{id}/reopen", post(api::reopen))
+        .route("/clues/{id}/invalidate", post(api::invalidate))
+        .route("/datasets", get(data::datasets))
+        .route("/datasets/{name}", get(data::dataset))
+        .route(
+            "/uploads",
+            post(data::upload).layer(DefaultBodyLimit::max(data::MAX_UPLOAD_BYTES)),
+        )
+        .route("/ingests", post(data::ingest))
+        .route("/jobs/{id}", get(data::job))
+        .route("/models", get(data::models))
+        .route("/models/{id}/runs", post(data::run_model))
+        .route("/runs", get(data::runs))
+        .route("/users", get(data::users))
+        .route("/departments", get(data::departments))
+        .route("/openapi.json", get(openapi_json))
+        .fallback(|| async { ApiError::not_found("没有这个接口 (no such API route)") })
+        .layer(DefaultBodyLimit::max(1024 * 1024));
+    Router::new()
+        .nest("/api", api)
+        .fallback(static_file)
+        .with_state(state)
+}
+
+/// Serves the embedded UI; unknown paths get `index.html` (the UI routes by hash).
+async fn static_file(uri: Uri) -> Response {
+    let path = uri.path().trim_start_matches('/');
+    let file = if path.is_empty() {
+        None
+    } else {
+        WEB.get_file(path)
+    };
+    let (file, name) = match file {
+        Some(file) => (Some(file), path),
+        None => (WEB.get_file("index.html"), "index.html"),
+    };
+    let Some(file) = file else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let mime = match name.rsplit('.').next() {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        Some("json") => "application/json",
+        Some("woff2") => "font/woff2",
+        Some("woff") => "font/woff",
+        Some("ttf") => "font/ttf",
+        _ => "application/octet-stream",
+    };
+    let cache = if name.starts_with("assets/") {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    let mut response = file.contents().into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+/// Builds the shared state.
+pub fn state(
+    app: Arc<App>,
+    secure_cookies: bool,
+    office: &str,
+    job_threads: usize,
+) -> std::io::Result<AppState> {
+    Ok(AppState {
+        app,
+        jobs: jobs::Jobs::new(job_threads)?,
+        secure_cookies,
+        office: office.to_owned(),
+    })
+}
+
+/// Serves until the process is stopped (Ctrl-C). `on_ready` gets the bound address.
+pub async fn serve(
+    app: Arc<App>,
+    config: &ServeConfig,
+    on_ready: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    let state = state(
+        app,
+        config.secure_cookies,
+        &config.office,
+        config.job_threads,
+    )?;
+    let listener = tokio::net::TcpListener::bind(config.addr).await?;
+    on_ready(listener.local_addr()?);
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

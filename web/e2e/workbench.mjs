@@ -1,0 +1,480 @@
+// End-to-end test of the web workbench in real Chromium.
+//
+// Builds a demo workspace with the procura binary, serves it on a free port and walks through the
+// work of several accounts: a department head assigns a clue, a procurator verifies and concludes
+// it, a procurator of another department may not see it, the data administrator imports a GBK CSV,
+// the model administrator runs a model, and the UI switches to English and back.
+//
+//   npm run e2e
+//
+// Environment: PROCURA_BIN (default ../target/debug/procura), CHROMIUM (default /usr/bin/chromium),
+// E2E_SCREENSHOTS (default ../target/e2e-screenshots), E2E_HEADED=1 to watch the browser.
+// Paths given relative are taken from the current directory; the defaults are relative to web/.
+
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+
+const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const BIN = path.resolve(process.env.PROCURA_BIN ?? path.join(WEB, '../target/debug/procura'))
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
+const SHOTS = path.resolve(process.env.E2E_SCREENSHOTS ?? path.join(WEB, '../target/e2e-screenshots'))
+const FIXTURE = path.join(WEB, 'e2e/fixtures/处罚记录_gbk.csv')
+
+const PASSWORD = 'procura-demo-2026'
+const DEMO_PERSONS = '500' // the smallest population `procura demo` accepts
+const DEMO_SEED = '7'
+const TIMEOUT_MS = 10_000 // for one UI expectation
+const JOB_TIMEOUT_MS = 30_000 // for an ingest or a model run to finish
+const TOTAL_LIMIT_MS = 120_000 // the whole run, start-up included
+
+const started = Date.now()
+const log = (message) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${message}`)
+
+// ---------------------------------------------------------------------------------------------
+// The server: a demo workspace in a temporary directory, served on a free port.
+
+/** Runs a command to its end; rejects with its output when it fails. */
+function run(command, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options })
+    let output = ''
+    child.stdout.on('data', (chunk) => (output += chunk))
+    child.stderr.on('data', (chunk) => (output += chunk))
+    child.on('error', reject)
+    child.on('exit', (code, signal) =>
+      code === 0 ? resolve(output) : reject(new Error(`${path.basename(command)} ${args.join(' ')} failed (${signal ?? code}):\n${output.slice(-3000)}`)),
+    )
+  })
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** Starts `procura serve`; resolves once it prints its address and answers GET /api/me. */
+async function startServer(workspace) {
+  const port = await freePort()
+  const base = `http://127.0.0.1:${port}`
+  const child = spawn(BIN, ['--workspace', workspace, 'serve', '--addr', `127.0.0.1:${port}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout.on('data', (chunk) => (output += chunk))
+  child.stderr.on('data', (chunk) => (output += chunk))
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)))
+  child.on('error', (error) => (output += `\n${error.message}`))
+
+  const deadline = Date.now() + 20_000
+  while (Date.now() < deadline) {
+    const status = await Promise.race([exited.then((how) => ({ how })), sleep(100)])
+    if (status) throw new Error(`procura serve exited (${status.how}):\n${output.slice(-3000)}`)
+    if (!output.includes('http://')) continue
+    const answer = await fetch(`${base}/api/me`).catch(() => null)
+    if (answer?.status === 401) return { base, child, exited, output: () => output }
+  }
+  child.kill('SIGKILL')
+  throw new Error(`procura serve did not answer on ${base} within 20 s:\n${output.slice(-3000)}`)
+}
+
+async function stopServer(server) {
+  if (!server || server.child.exitCode !== null || server.child.signalCode !== null) return
+  server.child.kill('SIGTERM')
+  if (!(await Promise.race([server.exited.then(() => true), sleep(3000)]))) {
+    server.child.kill('SIGKILL')
+    await server.exited
+  }
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(() => resolve(undefined), ms))
+
+// ---------------------------------------------------------------------------------------------
+// Browser helpers.
+
+let page // the one tab every step drives
+let base // the server's address
+let pageErrors = [] // uncaught errors in the page since the last step
+
+const tid = (id) => page.getByTestId(id)
+/** An element Element Plus keeps in several places (options, dialog buttons): the visible one. */
+const visible = (id) => page.locator(`[data-testid="${id}"]:visible`).first()
+
+/** Waits until `read()` passes `check`; fails with `what` and the last value read. */
+async function until(what, read, check, timeout = TIMEOUT_MS) {
+  const deadline = Date.now() + timeout
+  let last
+  for (;;) {
+    last = await read().catch((error) => `<${error.message.split('\n')[0]}>`)
+    if (check(last)) return last
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(last)} after ${timeout} ms`)
+    await sleep(100)
+  }
+}
+
+/** Waits until the element's text contains `expected` (a string or a RegExp). */
+function expectText(locator, expected, what = String(locator), timeout = TIMEOUT_MS) {
+  const matches = (text) => typeof text === 'string' && (expected instanceof RegExp ? expected.test(text) : text.includes(expected))
+  return until(`${what} should show ${expected}`, async () => (await locator.first().textContent({ timeout: 1000 }))?.trim(), matches, timeout)
+}
+
+async function expectCount(locator, check, what, timeout = TIMEOUT_MS) {
+  return until(what, () => locator.count(), check, timeout)
+}
+
+async function shoot(name, fullPage = true) {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage })
+  log(`  screenshot ${name}.png`)
+}
+
+async function chooseOption(selectId, value) {
+  await tid(selectId).click()
+  await visible(`option-${value}`).click()
+}
+
+/** Waits for the page's loading masks to go. */
+async function settled() {
+  await page.locator('.el-loading-mask:visible').first().waitFor({ state: 'detached', timeout: TIMEOUT_MS }).catch(() => undefined)
+  await until('loading masks', () => page.locator('.el-loading-mask:visible').count(), (n) => n === 0)
+}
+
+async function login(username) {
+  await tid('login-username').fill(username)
+  await tid('login-password').fill(PASSWORD)
+  await tid('login-submit').click()
+  await tid('logout').waitFor()
+  log(`  signed in as ${username}`)
+}
+
+async function logout() {
+  await tid('logout').click()
+  await tid('login-username').waitFor()
+}
+
+/** The number an el-statistic card shows. */
+async function statistic(locator) {
+  const text = await locator.locator('.el-statistic__number').textContent()
+  return Number(text.replace(/[^\d.-]/g, ''))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scenario.
+
+const clue = { id: 0, title: '' } // the clue walked through the workflow
+const DATASET = 'e2e处罚记录'
+
+const scenario = [
+  ['a1. 王主任 signs in; the home page shows status counts', async () => {
+    await page.goto(`${base}/#/login`)
+    await tid('login-username').waitFor()
+    await shoot('01-login', false)
+    await login('wang.zhuren')
+    await until('landing page', async () => new URL(page.url()).hash, (hash) => hash === '#/home')
+    const newCard = tid('home-status-new')
+    await expectText(newCard, '新线索')
+    const fresh = await statistic(newCard)
+    if (!(fresh > 0)) throw new Error(`home-status-new shows ${fresh}; the demo routes new clues to 刑事检察部`)
+    await tid('status-chart').waitFor().catch(() => undefined)
+    await settled()
+    await shoot('02-home')
+    log(`  新线索: ${fresh}`)
+  }],
+
+  ['a2. the clue list is paginated on the server', async () => {
+    await tid('menu-clues').click()
+    const links = page.locator('[data-testid^="clue-link-"]')
+    await expectCount(links, (n) => n > 0, 'clue rows on page 1')
+    const total = tid('clue-pagination').locator('.el-pagination__total')
+    const count = Number((await expectText(total, /\d/, 'pagination total')).replace(/\D/g, ''))
+    const firstPage = await links.evaluateAll((as) => as.map((a) => a.dataset.testid))
+    if (count <= firstPage.length) throw new Error(`only ${count} clues: too few to page`)
+    await tid('clue-pagination').locator('.el-pager li', { hasText: /^2$/ }).click()
+    await until('URL page=2', async () => page.url(), (url) => url.includes('page=2'))
+    await until(
+      'page 2 rows',
+      () => links.evaluateAll((as) => as.map((a) => a.dataset.testid)),
+      (ids) => ids.length > 0 && !ids.some((id) => firstPage.includes(id)),
+    )
+    log(`  ${count} clues, ${firstPage.length} on page 1, page 2 differs`)
+  }],
+
+  ['a3. filter 新线索 and open one clue: evidence and legal basis', async () => {
+    await chooseOption('filter-status', 'new')
+    await tid('filter-search').click()
+    await until('URL status=new', async () => page.url(), (url) => url.includes('status=new') && url.includes('page=1'))
+    await settled()
+    const link = page.locator('[data-testid^="clue-link-"]').first()
+    await link.waitFor()
+    clue.id = Number((await link.getAttribute('data-testid')).replace('clue-link-', ''))
+    clue.title = (await link.textContent()).trim()
+    await shoot('03-clue-list')
+    await link.click()
+    await until('detail URL', async () => page.url(), (url) => url.endsWith(`#/clues/${clue.id}`))
+    await expectText(tid('clue-title'), clue.title)
+    await expectText(tid('clue-status'), '新线索')
+    await expectCount(tid('evidence-card'), (n) => n >= 1, 'evidence cards')
+    const basis = page.locator('.el-card', { hasText: '法律依据' }).locator('ul li')
+    await expectCount(basis, (n) => n >= 1, 'legal basis entries')
+    await settled()
+    await shoot('04-clue-detail')
+    log(`  clue #${clue.id}: ${clue.title}`)
+    log(`  ${await tid('evidence-card').count()} evidence card(s); basis: ${(await basis.first().textContent()).trim()}`)
+  }],
+
+  ['a4. assign the clue to 李检察官 (分派), then sign out', async () => {
+    await tid('action-assign').click()
+    await chooseOption('assign-select', 'li.jiancha')
+    await visible('action-note').fill('请核查（e2e）')
+    await visible('dialog-confirm').click()
+    await expectText(tid('clue-status'), '已分派')
+    await expectText(tid('clue-assignee'), '李检察官')
+    await logout()
+  }],
+
+  ['b1. 李检察官 finds the clue under 只看我的 and accepts it (接收 → 核查中)', async () => {
+    await login('li.jiancha')
+    await tid('menu-clues').click()
+    await tid('filter-mine').click()
+    await tid('filter-search').click()
+    await until('URL mine=1', async () => page.url(), (url) => url.includes('mine=1'))
+    const link = tid(`clue-link-${clue.id}`)
+    await link.waitFor()
+    await link.click()
+    await expectText(tid('clue-status'), '已分派')
+    await tid('action-accept').click()
+    await visible('dialog-confirm').click()
+    await expectText(tid('clue-status'), '核查中')
+  }],
+
+  ['b2. add a 核查意见 and conclude (办结: 成案, 检察建议)', async () => {
+    const comment = '已调取血液酒精检测报告，情况属实（e2e）'
+    await tid('comment-text').fill(comment)
+    await tid('action-comment').click()
+    await expectText(tid('clue-comment').last(), comment)
+    await tid('action-conclude').click()
+    await visible('conclude-case').click()
+    await chooseOption('conclude-act', '检察建议')
+    await visible('action-note').fill('已向公安机关制发检察建议（e2e）')
+    await visible('dialog-confirm').click()
+    await expectText(tid('clue-status'), '已办结')
+    await expectText(tid('clue-outcome'), '检察建议')
+    const events = tid('clue-history').locator('.el-timeline-item')
+    const steps = await until(
+      'history timeline with assign, accept, conclude',
+      () => events.allTextContents(),
+      (texts) => ['已分派', '核查中', '已办结'].every((status) => texts.some((text) => text.includes(status))),
+    )
+    await settled()
+    await shoot('05-clue-closed')
+    log(`  history: ${steps.length} events`)
+    await logout()
+  }],
+
+  ['c. 孙检察官 (行政检察部) may not open the clue, nor find it in the list', async () => {
+    await login('sun.jiancha')
+    await page.goto(`${base}/#/clues/${clue.id}`)
+    await tid('clue-forbidden').waitFor()
+    await shoot('06-clue-forbidden', false)
+    await tid('menu-clues').click()
+    await tid('filter-q').fill(clue.title)
+    await tid('filter-search').click()
+    await until('URL q=…', async () => page.url(), (url) => url.includes('q='))
+    await settled()
+    const rows = await page.locator('[data-testid^="clue-link-"]').count()
+    if (rows !== 0) throw new Error(`the list shows ${rows} clue(s) for the other department's clue title`)
+    if ((await tid(`clue-link-${clue.id}`).count()) !== 0) throw new Error(`clue ${clue.id} is listed`)
+    await logout()
+  }],
+
+  ['d1. 数据管理员 uploads a GBK CSV and sees the suggested mapping', async () => {
+    await login('shuju')
+    await until('landing page', async () => new URL(page.url()).hash, (hash) => hash === '#/data')
+    await tid('upload-open').click()
+    await tid('upload-input').setInputFiles(FIXTURE)
+    await tid('mapping-table').waitFor()
+    const names = {}
+    for (const source of ['姓名', '身份证号', '处罚日期', '罚款金额(元)', '违法行为']) {
+      names[source] = await tid(`mapping-name-${source}`).inputValue()
+    }
+    log(`  suggested: ${JSON.stringify(names)}`)
+    await expectText(tid('mapping-type-身份证号'), '身份证号', 'type of 身份证号')
+    await expectText(tid('mapping-type-处罚日期'), '日期', 'type of 处罚日期')
+    await expectText(tid('mapping-type-罚款金额(元)'), '金额', 'type of 罚款金额(元)')
+  }],
+
+  ['d2. correct the mapping, name the dataset and import it', async () => {
+    await tid('mapping-name-违法行为').fill('offence')
+    await chooseOption('mapping-type-违法行为', 'text')
+    await expectText(tid('mapping-type-违法行为'), '文本', 'type of 违法行为')
+    await tid('ingest-dataset').fill(DATASET)
+    await shoot('07-upload-mapping')
+    await tid('ingest-start').click()
+    const done = tid('job-done')
+    await done.waitFor({ timeout: JOB_TIMEOUT_MS })
+    const kind = await done.getAttribute('class')
+    if (!kind.includes('el-alert--success')) throw new Error(`the import failed: ${await done.textContent()}`)
+    await expectText(tid('job-progress'), '100%')
+    log(`  ${(await done.textContent()).replace(/\s+/g, ' ').trim()}`)
+    await shoot('08-upload-done')
+  }],
+
+  ['d3. the dataset is listed and shows its quality report', async () => {
+    await tid('menu-data').click()
+    const link = tid(`dataset-link-${DATASET}`)
+    await link.waitFor()
+    await link.click()
+    const report = tid('quality-report')
+    await report.waitFor()
+    const rowsRead = await statistic(report.locator('.el-statistic').first())
+    if (rowsRead !== 20) throw new Error(`the quality report read ${rowsRead} rows, the fixture has 20`)
+    await expectText(page.locator('.el-card', { hasText: '字段' }).first(), 'offence', 'the renamed column')
+    await settled()
+    await shoot('09-dataset-quality')
+    await logout()
+  }],
+
+  ['e. 模型管理员 runs model M35 and sees its clue count', async () => {
+    await login('moxing')
+    await tid('menu-models').click()
+    await tid('model-link-M35').waitFor()
+    await settled()
+    await shoot('10-models')
+    await tid('model-link-M35').click()
+    const runs = page.locator('.el-card', { hasText: '运行记录' }).locator('.el-table__body tr')
+    await tid('model-run-M35').click()
+    const before = await runs.count()
+    await visible('run-start').click()
+    const done = visible('job-done')
+    await done.waitFor({ timeout: JOB_TIMEOUT_MS })
+    const text = (await done.textContent()).replace(/\s+/g, ' ').trim()
+    if (!/运行完成：共 \d+ 条线索/.test(text)) throw new Error(`the run did not succeed: ${text}`)
+    await shoot('11-model-run', false)
+    log(`  ${text}`)
+    await page.keyboard.press('Escape')
+    await expectCount(runs, (n) => n === before + 1, 'runs in the history after the run')
+    await logout()
+  }],
+
+  ['f. switch to English and back', async () => {
+    await login('wang.zhuren')
+    await page.goto(`${base}/#/clues/${clue.id}`)
+    await expectText(tid('clue-status'), '已办结')
+    await tid('lang-switch').click()
+    await expectText(tid('menu-clues'), 'Clues')
+    await expectText(tid('menu-home'), 'Workbench')
+    await expectText(tid('clue-status'), 'Closed')
+    await settled()
+    await shoot('12-english')
+    await tid('lang-switch').click()
+    await expectText(tid('menu-clues'), '线索')
+    await logout()
+  }],
+]
+
+// ---------------------------------------------------------------------------------------------
+// The runner.
+
+async function main() {
+  if (!existsSync(BIN)) throw new Error(`no procura binary at ${BIN} (set PROCURA_BIN)`)
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (set CHROMIUM)`)
+  await mkdir(SHOTS, { recursive: true })
+  for (const name of await readdir(SHOTS)) {
+    if (/^(\d\d-.*|FAILED.*)\.png$/.test(name)) await rm(path.join(SHOTS, name))
+  }
+
+  const temp = await mkdtemp(path.join(tmpdir(), 'procura-e2e-'))
+  let server
+  let browser
+  const cleanup = async () => {
+    await browser?.close().catch(() => undefined)
+    await stopServer(server)
+    await rm(temp, { recursive: true, force: true })
+  }
+  const interrupted = (signal) => {
+    log(`${signal}: cleaning up`)
+    void cleanup().finally(() => process.exit(130))
+  }
+  process.once('SIGINT', interrupted)
+  process.once('SIGTERM', interrupted)
+  const watchdog = setTimeout(() => {
+    log(`FAILED: the run took longer than ${TOTAL_LIMIT_MS / 1000} s`)
+    void cleanup().finally(() => process.exit(1))
+  }, TOTAL_LIMIT_MS)
+
+  let passed = 0
+  let failed = 0
+  try {
+    const workspace = path.join(temp, 'workspace')
+    log(`procura demo → ${workspace}`)
+    await run(BIN, ['demo', '--persons', DEMO_PERSONS, '--seed', DEMO_SEED, '--dir', workspace, '--no-serve'], { cwd: temp })
+    server = await startServer(workspace)
+    base = server.base
+    log(`procura serve → ${base}`)
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: !process.env.E2E_HEADED,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    })
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })
+    context.setDefaultTimeout(TIMEOUT_MS)
+    page = await context.newPage()
+    page.on('pageerror', (error) => pageErrors.push(error.message))
+    page.on('console', (message) => {
+      if (message.type() === 'error') log(`  console: ${message.text()}`)
+    })
+
+    for (const [title, body] of scenario) {
+      const stepStarted = Date.now()
+      log(`▶ ${title}`)
+      try {
+        pageErrors = []
+        await body()
+        if (pageErrors.length) throw new Error(`uncaught error(s) in the page:\n  ${pageErrors.join('\n  ')}`)
+      } catch (error) {
+        failed += 1
+        log(`✘ ${title}\n${error.stack ?? error}`)
+        const shot = path.join(SHOTS, 'FAILED.png')
+        await page.screenshot({ path: shot, fullPage: true }).then(
+          () => log(`  screenshot of the failure: ${shot} (page ${page.url()})`),
+          (why) => log(`  no screenshot: ${why.message}`),
+        )
+        log(`  server output (tail):\n${server.output().slice(-2000)}`)
+        break
+      }
+      passed += 1
+      log(`✔ ${title} (${((Date.now() - stepStarted) / 1000).toFixed(1)} s)`)
+    }
+  } catch (error) {
+    failed += 1
+    log(`✘ setup: ${error.stack ?? error}`)
+  } finally {
+    clearTimeout(watchdog)
+    await cleanup()
+  }
+  const skipped = scenario.length - passed - failed
+  log(`screenshots in ${SHOTS}`)
+  console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`)
+  return failed === 0 && skipped === 0
+}
+
+process.exitCode = (await main()) ? 0 : 1

@@ -1,0 +1,61 @@
+// One function per endpoint of API.md.
+
+import { request, uploadFile, type Query } from './http'
+import type {
+  AssignRequest,
+  ChangePasswordRequest,
+  ClueDetail,
+  ClueOptions,
+  ClueQuery,
+  ClueSummary,
+  CommentRequest,
+  ConcludeRequest,
+  DatasetDetail,
+  DatasetSummary,
+  Home,
+  IngestRequest,
+  Job,
+  JobId,
+  JobStarted,
+  LoginRequest,
+  Model,
+  NoteRequest,
+  Page,
+  ReasonRequest,
+  Run,
+  RunRequest,
+  Session,
+  Upload,
+} from './types'
+
+const seg = encodeURIComponent
+
+export const api = {
+  login: (body: LoginRequest) => request<Session>('POST', '/login', { body }),
+  logout: () => request<void>('POST', '/logout'),
+  me: () => request<Session>('GET', '/me'),
+  changePassword: (body: ChangePasswordRequest) => request<void>('POST', '/me/password', { body }),
+
+  home: () => request<Home>('GET', '/home'),
+
+  clues: (query: ClueQuery) => request<Page<ClueSummary>>('GET', '/clues', { query: query as Query }),
+  clueOptions: () => request<ClueOptions>('GET', '/clue-options'),
+  clue: (id: number) => request<ClueDetail>('GET', `/clues/${id}`),
+  assign: (id: number, body: AssignRequest) => request<ClueDetail>('POST', `/clues/${id}/assign`, { body }),
+  accept: (id: number, body: NoteRequest) => request<ClueDetail>('POST', `/clues/${id}/accept`, { body }),
+  comment: (id: number, body: CommentRequest) => request<ClueDetail>('POST', `/clues/${id}/comments`, { body }),
+  conclude: (id: number, body: ConcludeRequest) => request<ClueDetail>('POST', `/clues/${id}/conclude`, { body }),
+  reopen: (id: number, body: ReasonRequest) => request<ClueDetail>('POST', `/clues/${id}/reopen`, { body }),
+  invalidate: (id: number, body: ReasonRequest) => request<ClueDetail>('POST', `/clues/${id}/invalidate`, { body }),
+
+  datasets: () => request<DatasetSummary[]>('GET', '/datasets'),
+  dataset: (name: string) => request<DatasetDetail>('GET', `/datasets/${seg(name)}`),
+  upload: (file: File, onProgress: (percent: number, event: ProgressEvent) => void) =>
+    uploadFile<Upload>('/uploads', file, onProgress),
+  ingest: (body: IngestRequest) => request<JobStarted>('POST', '/ingests', { body }),
+  job: (id: JobId) => request<Job>('GET', `/jobs/${seg(String(id))}`),
+
+  models: () => request<Model[]>('GET', '/models'),
+  runModel: (id: string, body: RunRequest) => request<JobStarted>('POST', `/models/${seg(id)}/runs`, { body }),
+  runs: (model?: string) => request<Run[]>('GET', '/runs', { query: { model } }),
+}

@@ -1,0 +1,447 @@
+// Types of the Procura web API (see API.md). Times are RFC 3339 strings, money is integer 分.
+
+export type Role =
+  | 'procurator'
+  | 'dept_head'
+  | 'data_admin'
+  | 'model_admin'
+  | 'sys_admin'
+  | 'security_admin'
+  | 'auditor'
+
+export interface ApiErrorBody {
+  error: { code: string; message: string }
+}
+
+export interface Page<T> {
+  total: number
+  page: number
+  page_size: number
+  items: T[]
+}
+
+// ---- Auth ----
+
+export interface Department {
+  id: number
+  name: string
+}
+
+export interface Me {
+  id: number
+  username: string
+  display_name: string
+  roles: Role[]
+  department: Department | null
+  office: string
+  must_change_password: boolean
+}
+
+export interface Session {
+  user: Me
+  csrf_token: string
+}
+
+export interface LoginRequest {
+  username: string
+  password: string
+}
+
+export interface ChangePasswordRequest {
+  old_password: string
+  new_password: string
+}
+
+// ---- Clues ----
+
+export type ClueStatus =
+  | 'new'
+  | 'assigned'
+  | 'verifying'
+  | 'substantiated'
+  | 'not_substantiated'
+  | 'invalid'
+  | 'transferred'
+  | 'case_opened'
+  | 'awaiting_reply'
+  | 'closed'
+export type Severity = 'high' | 'medium' | 'low'
+export type MatchStrength = 'exact' | 'strong' | 'probable'
+
+export interface ClueSummary {
+  id: number
+  model_id: string
+  model_name: string
+  area: string | null
+  title: string
+  severity: Severity
+  severity_zh: string
+  amount_fen: number | null
+  status: ClueStatus
+  status_zh: string
+  assignee: string | null
+  assignee_name: string | null
+  department: string | null
+  due_at: string | null
+  overdue: boolean
+  first_seen_at: string
+  last_seen_at: string
+  gone: boolean
+  match_strength: MatchStrength | null
+}
+
+export type ClueSort = 'id' | '-id' | 'amount' | '-amount' | 'first_seen' | '-first_seen' | 'due' | '-due'
+
+/** Query parameters of GET /api/clues; every one optional, all filtering is done by the server. */
+export interface ClueQuery {
+  model?: string
+  area?: string
+  status?: string
+  severity?: string
+  assignee?: string
+  from?: string
+  to?: string
+  min_amount_fen?: number
+  max_amount_fen?: number
+  q?: string
+  mine?: 1
+  overdue?: 1
+  sort?: ClueSort
+  page?: number
+  page_size?: number
+}
+
+export interface CodeLabel {
+  code: string
+  zh: string
+  en: string
+}
+
+export interface Assignee {
+  username: string
+  display_name: string
+}
+
+export interface ClueOptions {
+  statuses: CodeLabel[]
+  areas: string[]
+  models: { id: string; name: string }[]
+  severities: CodeLabel[]
+  acts: string[]
+  no_case_reasons: string[]
+  assignees: Assignee[]
+}
+
+export interface LegalBasis {
+  law: string
+  article: string
+}
+
+export interface ClueModel {
+  id: string
+  version: number | string
+  name_zh: string
+  name_en: string
+  area: string
+  supervision_point: string
+  description: string
+  legal_basis: LegalBasis[]
+  follow_up: string
+}
+
+export interface Subject {
+  kind: 'person' | 'org'
+  identifier: string
+  name: string | null
+}
+
+export interface Evidence {
+  role: string
+  dataset: string
+  version: number | string
+  columns: string[]
+  rows: string[][]
+  highlight: string[]
+}
+
+export interface ClueEvent {
+  at: string
+  actor: string
+  action: string
+  from_status: ClueStatus | null
+  to_status: ClueStatus | null
+  note: string | null
+}
+
+export interface ClueComment {
+  id: number
+  at: string
+  author: string
+  author_name: string
+  text: string
+}
+
+export interface Outcome {
+  category: 'case' | 'no_case'
+  act: string | null
+  reason: string | null
+  note: string | null
+}
+
+export type ClueAction = 'assign' | 'accept' | 'comment' | 'conclude' | 'reopen' | 'invalidate'
+
+export interface ClueDetail {
+  clue: ClueSummary
+  /** null when the model that found the clue is no longer installed. */
+  model: ClueModel | null
+  fields: Record<string, unknown>
+  subjects: Subject[]
+  evidence: Evidence[]
+  events: ClueEvent[]
+  comments: ClueComment[]
+  outcome: Outcome | null
+  stage_due_at: string | null
+  overdue: boolean
+  allowed_actions: ClueAction[]
+}
+
+export interface AssignRequest {
+  assignee: string
+  note?: string
+}
+
+export interface NoteRequest {
+  note?: string
+}
+
+export interface CommentRequest {
+  text: string
+}
+
+export type ConcludeRequest =
+  | { category: 'case'; act: string; note: string }
+  | { category: 'no_case'; reason: string; note: string }
+
+export interface ReasonRequest {
+  reason: string
+}
+
+// ---- Home ----
+
+export interface StatusCount {
+  status: ClueStatus
+  status_zh: string
+  count: number
+}
+
+export type RunStatus = 'running' | 'succeeded' | 'failed'
+
+export interface Run {
+  id: number
+  model_id: string
+  status: RunStatus
+  n_clues: number
+  n_new: number
+  n_gone: number
+  started_at: string
+  duration_ms: number | null
+  actor: string
+  error: string | null
+}
+
+export interface Home {
+  by_status: StatusCount[]
+  due_soon: ClueSummary[]
+  overdue: number
+  recent_runs: Run[]
+}
+
+// ---- Data ----
+
+export interface DatasetSummary {
+  name: string
+  latest_version: number
+  rows: number
+  columns: number
+  created_at: string
+  created_by: string
+  source: string
+}
+
+export interface DatasetVersion {
+  version: number
+  rows: number
+  /** Rows refused at import (sent by the server beyond API.md). */
+  rejected?: number
+  created_at: string
+  created_by: string
+  source: string
+  digest: string
+}
+
+export interface DatasetColumn {
+  name: string
+  field_type: string
+  field_type_zh: string
+  /** The source header (sent by the server beyond API.md). */
+  source?: string
+}
+
+export interface Location {
+  file: string
+  row: number | null
+  column: string | null
+}
+
+export interface IssueExample {
+  location: Location
+  code: string
+  value: string
+  message: string
+}
+
+export interface IssueSummary {
+  counts: Record<string, number>
+  examples: IssueExample[]
+}
+
+export interface FileQuality {
+  file: string
+  format: string
+  encoding: string | null
+  delimiter: string | null
+  sheet: string | null
+  header_row: number
+  title_rows: number[]
+  rows_read: number
+  rows_kept: number
+  rows_rejected: number
+  blank_rows: number
+  missing_columns: string[]
+  notes: string[]
+}
+
+export interface ColumnQuality {
+  name: string
+  source: string
+  field_type: string
+  unit: string | null
+  filled: number
+  empty: number
+  valid: number
+  invalid: number
+  issues: IssueSummary
+  notes: Record<string, number>
+}
+
+export interface DuplicateKeys {
+  column: string
+  distinct: number
+  duplicates: number
+}
+
+export interface QualityReport {
+  files: FileQuality[]
+  rows_read: number
+  rows_kept: number
+  rows_rejected: number
+  blank_rows: number
+  rejected: IssueSummary
+  columns: ColumnQuality[]
+  duplicate_rows: number
+  duplicate_keys: DuplicateKeys[]
+}
+
+export interface DatasetDetail {
+  name: string
+  versions: DatasetVersion[]
+  columns: DatasetColumn[]
+  quality: QualityReport | null
+}
+
+export interface ColumnMapping {
+  source: string
+  name: string
+  field_type: string
+  unit: string | null
+  skip: boolean
+}
+
+export interface FieldTypeOption {
+  code: string
+  zh: string
+}
+
+export interface Upload {
+  upload_id: string
+  file_name: string
+  size: number
+  mapping: ColumnMapping[]
+  field_types: FieldTypeOption[]
+  sheets?: string[]
+}
+
+export interface IngestRequest {
+  upload_id: string
+  dataset: string
+  mapping: ColumnMapping[]
+}
+
+/** Job ids are opaque: the server may send a number or a string. */
+export type JobId = number | string
+
+export interface JobStarted {
+  job_id: JobId
+}
+
+export type JobStatus = 'running' | 'succeeded' | 'failed'
+
+export interface Job {
+  id: JobId
+  kind: 'ingest' | 'run'
+  status: JobStatus
+  progress: number
+  message: string
+  result: Record<string, unknown> | null
+  error: string | null
+}
+
+// ---- Models ----
+
+export type ParamValue = number | string | string[] | null
+
+export interface ModelParameter {
+  name: string
+  type: 'integer' | 'number' | 'date' | 'text' | 'text_list'
+  /** Typed, or as text (numbers as digits, lists comma-separated, an empty date = the day of the run). */
+  default: ParamValue
+  min: number | null
+  max: number | null
+  description: string
+}
+
+export interface ModelRole {
+  name: string
+  description: string
+  fields: string[]
+  dataset: string | null
+}
+
+export interface Effectiveness {
+  clues: number
+  verified: number
+  cases: number
+  case_rate: number | null
+}
+
+export interface Model extends ClueModel {
+  parameters: ModelParameter[]
+  roles: ModelRole[]
+  effectiveness: Effectiveness
+}
+
+export interface RunRequest {
+  /** Values as text or numbers; a text_list is comma-separated. */
+  params: Record<string, string | number>
+  bindings: Record<string, string>
+}

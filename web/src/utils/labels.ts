@@ -1,0 +1,46 @@
+// Coded values as coloured tags and labels in the chosen language. In Chinese the server's own
+// label (status_zh, severity_zh) wins; codes the UI does not know are shown as sent.
+
+import { i18n, isChinese } from '@/i18n'
+import type { ClueStatus, JobStatus, Severity } from '@/api/types'
+
+export type TagType = 'primary' | 'success' | 'info' | 'warning' | 'danger'
+
+const { t, te } = i18n.global
+
+function label(group: string, code: string | null | undefined, zh?: string): string {
+  if (!code) return '—'
+  if (zh && isChinese.value) return zh
+  const key = `${group}.${code}`
+  return te(key) ? t(key) : (zh ?? code)
+}
+
+export const statusLabel = (code: string | null | undefined, zh?: string) => label('status', code, zh)
+export const severityLabel = (code: string, zh?: string) => label('severity', code, zh)
+export const matchLabel = (code: string | null) => label('match', code)
+export const runStatusLabel = (code: string) => label('runStatus', code)
+export const actionLabel = (code: string) => label('action', code)
+export const eventLabel = (code: string) => label('event', code)
+
+const statusTags: Record<ClueStatus, TagType> = {
+  new: 'danger',
+  assigned: 'warning',
+  verifying: 'primary',
+  substantiated: 'warning',
+  not_substantiated: 'info',
+  invalid: 'info',
+  transferred: 'success',
+  case_opened: 'success',
+  awaiting_reply: 'primary',
+  closed: 'success',
+}
+
+export const statusTag = (code: string): TagType => statusTags[code as ClueStatus] ?? 'info'
+
+const severityTags: Record<Severity, TagType> = { high: 'danger', medium: 'warning', low: 'info' }
+
+export const severityTag = (code: string): TagType => severityTags[code as Severity] ?? 'info'
+
+const jobTags: Record<JobStatus, TagType> = { running: 'primary', succeeded: 'success', failed: 'danger' }
+
+export const runStatusTag = (code: string): TagType => jobTags[code as JobStatus] ?? 'info'
