@@ -195,6 +195,18 @@ const en: typeof zhCN = {
     row: 'Row',
     value: 'Value',
     noIssues: 'No problems found',
+    files: 'Source files',
+    format: 'Format',
+    encoding: 'Encoding',
+    sheet: 'Sheet',
+    headerRow: 'Header row',
+    notes: 'Normalisation notes',
+    note: {
+      upgraded_15_to_18: '15-digit ID numbers upgraded to 18 digits',
+      hk_macau_permit: 'Hong Kong / Macau residence permits',
+      taiwan_permit: 'Taiwan residence permits',
+      foreign_permanent_resident: 'Foreign permanent resident ID cards',
+    },
   },
   upload: {
     drop: 'Drop a file here, or click to choose one',

@@ -194,6 +194,18 @@ export default {
     row: '行',
     value: '值',
     noIssues: '未发现问题',
+    files: '源文件',
+    format: '格式',
+    encoding: '编码',
+    sheet: '工作表',
+    headerRow: '表头行',
+    notes: '规范化说明',
+    note: {
+      upgraded_15_to_18: '15 位身份证号已升为 18 位',
+      hk_macau_permit: '港澳居民居住证',
+      taiwan_permit: '台湾居民居住证',
+      foreign_permanent_resident: '外国人永久居留身份证',
+    },
   },
   upload: {
     drop: '将文件拖到此处，或点击选择文件',
