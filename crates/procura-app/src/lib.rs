@@ -11,6 +11,7 @@
 //! access control will hook in.
 
 pub mod auth;
+pub mod builder;
 pub mod clues;
 pub mod datasets;
 pub mod demo;

@@ -241,7 +241,7 @@ impl App {
         Ok((prepared.sql().to_owned(), tables))
     }
 
-    async fn bind_inputs(
+    pub(crate) async fn bind_inputs(
         &self,
         model: &Model,
         bindings: &[String],

@@ -175,3 +175,19 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
         .and_then(|d| d.sync_all())
         .map_err(Error::io("cannot sync", dir))
 }
+
+/// Writes a file atomically: a temporary sibling, synced, renamed over `path`, directory synced.
+pub(crate) fn write_new_or_replace(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| Error::Internal(format!("{} has no parent", path.display())))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let _ = fs::remove_file(&temp);
+    write_new(&temp, bytes)?;
+    fs::rename(&temp, path).map_err(Error::io("cannot rename", path))?;
+    sync_dir(dir)
+}

@@ -153,6 +153,8 @@ pub enum Capability {
     ReadModels,
     /// Run models.
     RunModels,
+    /// Add models to the library (the no-code builder).
+    ManageModels,
     /// Create, disable and reset accounts.
     ManageUsers,
     /// Departments, roles and cross-department grants.
@@ -179,6 +181,7 @@ pub fn allows(role: Role, capability: Capability) -> bool {
             R::Procurator | R::DeptHead | R::DataAdmin | R::ModelAdmin
         ),
         C::RunModels => matches!(role, R::DeptHead | R::ModelAdmin),
+        C::ManageModels => role == R::ModelAdmin,
         C::ManageUsers => role == R::SysAdmin,
         C::ManageAccess => role == R::SecurityAdmin,
         C::ReadAudit => role == R::Auditor,

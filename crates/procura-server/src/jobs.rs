@@ -133,6 +133,20 @@ impl Jobs {
         id
     }
 
+    /// Runs a future on the jobs runtime and waits for it (heavy work a request waits for,
+    /// like a builder preview, without blocking the request runtime's threads).
+    pub async fn run<T, Fut>(&self, work: Fut) -> Result<T, String>
+    where
+        Fut: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let runtime = self
+            .runtime
+            .handle()
+            .ok_or_else(|| "the jobs runtime is shut down".to_owned())?;
+        runtime.spawn(work).await.map_err(|e| e.to_string())
+    }
+
     /// A job, if it exists and belongs to `owner`.
     pub fn get(&self, id: u64, owner: &str) -> Option<JobView> {
         self.jobs

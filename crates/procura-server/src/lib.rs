@@ -9,6 +9,7 @@
 //! `/api/openapi.json`; everything else is the single-page UI.
 
 pub mod api;
+pub mod builder;
 pub mod data;
 mod error;
 pub mod jobs;
@@ -131,6 +132,9 @@ pub fn router(state: AppState) -> Router {
         .route("/runs", get(data::runs))
         .route("/users", get(data::users))
         .route("/departments", get(data::departments))
+        .route("/builder/options", get(builder::options))
+        .route("/builder/preview", post(builder::preview))
+        .route("/builder/models", post(builder::save))
         .route("/openapi.json", get(openapi_json))
         .fallback(|| async { ApiError::not_found("没有这个接口 (no such API route)") })
         .layer(DefaultBodyLimit::max(1024 * 1024));

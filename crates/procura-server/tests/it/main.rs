@@ -5,6 +5,7 @@
 //! failure).
 
 mod auth;
+mod builder;
 mod data;
 mod workflow;
 
