@@ -14,7 +14,7 @@
 // current directory; the defaults are relative to web/.
 
 import { spawn } from 'node:child_process'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -35,6 +35,9 @@ const DEMO_SEED = '7'
 const TIMEOUT_MS = 10_000 // for one UI expectation
 const JOB_TIMEOUT_MS = 30_000 // for an ingest or a model run to finish
 const TOTAL_LIMIT_MS = 120_000 // the whole run, start-up included
+
+// A reader that goes away (`| head`) must not kill the run before it cleans up.
+process.stdout.on('error', () => undefined)
 
 const started = Date.now()
 const sleep = (ms) => new Promise((resolve) => setTimeout(() => resolve(undefined), ms))
@@ -164,6 +167,23 @@ async function chooseOption(selectId, value) {
   await visible(`option-${value}`).click()
 }
 
+/**
+ * Does `action`, then waits until the clue list it asks for (the query parameters passing
+ * `matches`) has come back from the server and been drawn.
+ */
+async function listAfter(action, matches) {
+  const answered = page.waitForResponse((response) => {
+    const url = new URL(response.url())
+    return url.pathname === '/api/clues' && matches(url.searchParams)
+  })
+  await action()
+  await answered
+  await settled()
+}
+
+/** The clue ids the list shows. */
+const listedClues = () => page.locator('[data-testid^="clue-link-"]').evaluateAll((links) => links.map((a) => Number(a.dataset.testid.slice('clue-link-'.length))))
+
 /** Waits for the page's loading masks (v-loading) to go. */
 const settled = () => until('loading masks', () => page.locator('.el-loading-mask:visible').count(), (n) => n === 0)
 
@@ -221,28 +241,23 @@ step('a1. 王主任 signs in; the home page shows status counts', async () => {
 })
 
 step('a2. the clue list is paginated on the server', async () => {
-  await tid('menu-clues').click()
-  const links = page.locator('[data-testid^="clue-link-"]')
-  await expectCount(links, (n) => n > 0, 'clue rows on page 1')
+  await listAfter(() => tid('menu-clues').click(), () => true)
+  const firstPage = await listedClues()
   const total = tid('clue-pagination').locator('.el-pagination__total')
   const count = Number((await expectText(total, /\d/, 'pagination total')).replace(/\D/g, ''))
-  const firstPage = await links.evaluateAll((as) => as.map((a) => a.dataset.testid))
-  if (count <= firstPage.length) throw new Error(`only ${count} clues: too few to page`)
-  await tid('clue-pagination').locator('.el-pager li', { hasText: /^2$/ }).click()
-  await until('URL page=2', async () => page.url(), (url) => url.includes('page=2'))
-  await until(
-    'page 2 rows',
-    () => links.evaluateAll((as) => as.map((a) => a.dataset.testid)),
-    (ids) => ids.length > 0 && !ids.some((id) => firstPage.includes(id)),
-  )
-  log(`  ${count} clues, ${firstPage.length} on page 1, page 2 differs`)
+  if (!(count > firstPage.length && firstPage.length > 0)) throw new Error(`${count} clues, ${firstPage.length} listed: nothing to page`)
+  const pageTwo = tid('clue-pagination').locator('.el-pager li', { hasText: /^2$/ })
+  await listAfter(() => pageTwo.click(), (query) => query.get('page') === '2')
+  const secondPage = await listedClues()
+  if (!secondPage.length || secondPage.some((id) => firstPage.includes(id))) {
+    throw new Error(`page 2 shows ${secondPage}, page 1 showed ${firstPage}`)
+  }
+  log(`  ${count} clues; page 1: ${firstPage.length}, page 2: ${secondPage.length}, none twice`)
 })
 
 step('a3. filter 新线索 and open one clue: evidence and legal basis', async () => {
   await chooseOption('filter-status', 'new')
-  await tid('filter-search').click()
-  await until('URL status=new', async () => page.url(), (url) => url.includes('status=new') && url.includes('page=1'))
-  await settled()
+  await listAfter(() => tid('filter-search').click(), (query) => query.get('status') === 'new')
   const link = page.locator('[data-testid^="clue-link-"]').first()
   await link.waitFor()
   clue.id = Number((await link.getAttribute('data-testid')).replace('clue-link-', ''))
@@ -276,11 +291,10 @@ step('b1. 李检察官 finds the clue under 只看我的 and accepts it (接收 
   await login('li.jiancha')
   await tid('menu-clues').click()
   await tid('filter-mine').click()
-  await tid('filter-search').click()
-  await until('URL mine=1', async () => page.url(), (url) => url.includes('mine=1'))
-  const link = tid(`clue-link-${clue.id}`)
-  await link.waitFor()
-  await link.click()
+  await listAfter(() => tid('filter-search').click(), (query) => query.get('mine') === '1')
+  const mine = await listedClues()
+  if (mine.join() !== String(clue.id)) throw new Error(`只看我的 lists ${mine}, expected only ${clue.id}`)
+  await tid(`clue-link-${clue.id}`).click()
   await expectText(tid('clue-status'), '已分派')
   await tid('action-accept').click()
   await visible('dialog-confirm').click()
@@ -322,12 +336,9 @@ step('c. 孙检察官 (行政检察部) may not open the clue, nor find it in th
   await shoot('06-clue-forbidden', { whole: false })
   await tid('menu-clues').click()
   await tid('filter-q').fill(clue.title)
-  await tid('filter-search').click()
-  await until('URL q=…', async () => page.url(), (url) => url.includes('q='))
-  await settled()
-  const rows = await page.locator('[data-testid^="clue-link-"]').count()
-  if (rows !== 0) throw new Error(`the list shows ${rows} clue(s) for the other department's clue title`)
-  if ((await tid(`clue-link-${clue.id}`).count()) !== 0) throw new Error(`clue ${clue.id} is listed`)
+  await listAfter(() => tid('filter-search').click(), (query) => query.get('q') === clue.title)
+  const found = await listedClues()
+  if (found.length) throw new Error(`searching the other department's clue title lists ${found}`)
   await logout()
 })
 
@@ -388,9 +399,12 @@ step('e. 模型管理员 runs model M35 and sees its clue count', async () => {
   await settled()
   await shoot('10-models')
   await tid('model-link-M35').click()
+  await tid('model-run-M35').waitFor()
+  await settled()
   const runs = page.locator('.el-card', { hasText: '运行记录' }).locator('.el-table__body tr')
-  await tid('model-run-M35').click()
   const before = await runs.count()
+  if (before < 1) throw new Error('no earlier run of M35 listed, though the demo ran every model')
+  await tid('model-run-M35').click()
   await visible('run-start').click()
   const done = visible('job-done')
   await done.waitFor({ timeout: JOB_TIMEOUT_MS })
@@ -405,10 +419,18 @@ step('e. 模型管理员 runs model M35 and sees its clue count', async () => {
   await logout()
 })
 
-step('f. switch to English and back', async () => {
+step('f1. 王主任 finds the closed clue by its title (the search that found nothing for 孙检察官)', async () => {
   await login('wang.zhuren')
-  await page.goto(`${base}/#/clues/${clue.id}`)
+  await tid('menu-clues').click()
+  await tid('filter-q').fill(clue.title)
+  await listAfter(() => tid('filter-search').click(), (query) => query.get('q') === clue.title)
+  const found = await listedClues()
+  if (found.join() !== String(clue.id)) throw new Error(`searching the clue's title lists ${found}, expected ${clue.id}`)
+  await tid(`clue-link-${clue.id}`).click()
   await expectText(tid('clue-status'), '已办结')
+})
+
+step('f2. switch to English and back', async () => {
   await tid('lang-switch').click()
   await expectText(tid('menu-clues'), 'Clues')
   await expectText(tid('menu-home'), 'Workbench')
@@ -477,9 +499,18 @@ async function runScenario(server) {
   return passed
 }
 
+/** Fails early when the binary embeds the notice page its build writes if `npm run build` failed. */
+async function checkEmbeddedUi() {
+  const html = await (await fetch(`${base}/`)).text()
+  if (!html.includes('id="app"')) {
+    const notice = html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim()
+    throw new Error(`the binary serves no UI, only its notice: ${notice}`)
+  }
+}
+
 /** The UI sources edited after the binary was built, whose changes the embedded UI lacks. */
 async function newerThanBinary() {
-  const built = statSync(BIN).mtimeMs
+  const built = (await stat(BIN)).mtimeMs
   const files = await readdir(path.join(WEB, 'src'), { recursive: true })
   const newer = []
   for (const file of files) {
@@ -514,6 +545,11 @@ async function main() {
     log(why)
     void cleanup().finally(() => process.exit(code))
   }
+  // Last resort when Node exits without the cleanup above (an uncaught error, say).
+  process.once('exit', () => {
+    server?.child.kill('SIGKILL')
+    rmSync(temp, { recursive: true, force: true })
+  })
   process.once('SIGINT', () => abort('interrupted: cleaning up', 130))
   process.once('SIGTERM', () => abort('terminated: cleaning up', 143))
   const watchdog = setTimeout(() => abort(`FAILED: the run took longer than ${TOTAL_LIMIT_MS / 1000} s`, 1), TOTAL_LIMIT_MS)
@@ -526,6 +562,7 @@ async function main() {
     server = await startServer(workspace)
     base = server.base
     log(`procura serve → ${base}`)
+    if (!WEB_DIST) await checkEmbeddedUi()
     browser = await launchBrowser()
     passed = await runScenario(server)
   } catch (error) {

@@ -77,6 +77,12 @@ export const router = createRouter({
           props: true,
           meta: { permission: 'models', menu: 'models' },
         },
+        {
+          path: 'builder',
+          name: 'builder',
+          component: () => import('@/views/ModelBuilderView.vue'),
+          meta: { permission: 'builder', menu: 'builder' },
+        },
       ],
     },
     { path: '/:pathMatch(.*)*', redirect: '/' },

@@ -44,6 +44,8 @@ const permissions = {
   upload: ['data_admin'],
   models: ['procurator', 'dept_head', 'data_admin', 'model_admin'],
   runModel: ['model_admin', 'dept_head'],
+  builder: ['model_admin', 'dept_head'],
+  saveModel: ['model_admin'],
 } as const satisfies Record<string, readonly Role[]>
 
 export type Permission = keyof typeof permissions

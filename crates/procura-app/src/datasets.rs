@@ -1,7 +1,7 @@
 //! Dataset operations: ingest a file into a new version, list, show (with the quality
 //! report), list versions, drop.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use procura_core::field::FieldType;
@@ -31,6 +31,9 @@ pub struct IngestRequest {
     pub encoding: Option<String>,
     /// Any row fault is fatal.
     pub strict: bool,
+    /// Show paths relative to this directory in the catalog and the quality report (an upload
+    /// lives in a scratch directory; users know it by its file name).
+    pub display_root: Option<PathBuf>,
 }
 
 /// A file about to become a dataset version.
@@ -169,6 +172,18 @@ impl App {
         .await
         .map_err(|e| Error::Internal(format!("ingest task failed: {e}")))??;
 
+        let (source, report) = match &request.display_root {
+            None => (request.path.display().to_string(), outcome.report.clone()),
+            Some(root) => (
+                request
+                    .path
+                    .strip_prefix(root)
+                    .unwrap_or(&request.path)
+                    .display()
+                    .to_string(),
+                relative_report(&outcome.report, root)?,
+            ),
+        };
         let columns: Vec<ColumnInfo> = outcome
             .columns
             .iter()
@@ -183,12 +198,12 @@ impl App {
             &dataset,
             Publication {
                 temp,
-                source: request.path.display().to_string(),
+                source,
                 digest: outcome.digest.clone(),
                 bytes: outcome.bytes,
                 n_rows: outcome.n_rows,
                 columns,
-                report: outcome.report.clone(),
+                report,
                 mapping_toml: outcome.mapping.to_toml(),
             },
         )
@@ -420,4 +435,28 @@ fn read_options(request: &IngestRequest) -> Result<ReadOptions> {
         sheets: request.sheets.clone(),
         limits: Limits::default(),
     })
+}
+
+/// The report with every path under `root` shown relative to it.
+fn relative_report(report: &QualityReport, root: &Path) -> Result<QualityReport> {
+    let prefix = format!("{}{}", root.display(), std::path::MAIN_SEPARATOR);
+    let mut value = serde_json::to_value(report)
+        .map_err(|e| Error::Internal(format!("quality report: {e}")))?;
+    strip_prefix_everywhere(&mut value, &prefix);
+    serde_json::from_value(value).map_err(|e| Error::Internal(format!("quality report: {e}")))
+}
+
+fn strip_prefix_everywhere(value: &mut serde_json::Value, prefix: &str) {
+    match value {
+        serde_json::Value::String(text) if text.contains(prefix) => {
+            *text = text.replace(prefix, "");
+        }
+        serde_json::Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| strip_prefix_everywhere(v, prefix)),
+        serde_json::Value::Object(map) => map
+            .values_mut()
+            .for_each(|v| strip_prefix_everywhere(v, prefix)),
+        _ => {}
+    }
 }

@@ -64,6 +64,8 @@ pub struct ClueSearch {
     pub mine: bool,
     /// Only clues past their stage deadline.
     pub overdue: bool,
+    /// Only clues with a stage deadline.
+    pub with_deadline: bool,
     /// `id`, `-id`, `amount`, `-amount`, `first_seen`, `-first_seen`, `due`, `-due`.
     pub sort: Option<String>,
     /// 1-based page.
@@ -72,11 +74,16 @@ pub struct ClueSearch {
     pub page_size: i64,
 }
 
+/// Lists count matching clues up to this many; beyond it the total is shown as "10000+".
+pub const COUNT_CAP: i64 = 10_000;
+
 /// One page of clues.
 #[derive(Debug, Clone)]
 pub struct CluePage {
-    /// Clues matching the search.
+    /// Clues matching the search (at most [`COUNT_CAP`]).
     pub total: i64,
+    /// False when more than [`COUNT_CAP`] match.
+    pub total_exact: bool,
     /// The page number.
     pub page: i64,
     /// Rows per page.
@@ -311,15 +318,18 @@ impl App {
                 .filter(|t| !t.is_empty())
                 .map(str::to_owned),
             due_before: search.overdue.then(|| rfc3339(now)),
+            with_deadline: search.with_deadline,
             include_gone: false,
             sort: parse_sort(search.sort.as_deref())?,
             limit: page_size,
             offset: (page - 1).saturating_mul(page_size),
+            count_cap: COUNT_CAP,
         };
         let mut connection = self.connection().await?;
         let (total, records) = clues::page(&mut connection, &filter).await?;
         Ok(CluePage {
-            total,
+            total: total.min(COUNT_CAP),
+            total_exact: total <= COUNT_CAP,
             page,
             page_size,
             items: records.into_iter().map(clue_info).collect::<Result<_>>()?,
@@ -609,7 +619,9 @@ impl App {
             .clue_page(
                 actor,
                 &ClueSearch {
-                    mine: true,
+                    // A procurator's own deadlines; a department head's whole department's.
+                    mine: !actor.can(Capability::ManageClues),
+                    with_deadline: true,
                     sort: Some("due".into()),
                     page_size: 10,
                     ..ClueSearch::default()
@@ -743,6 +755,15 @@ pub struct Effectiveness {
 }
 
 impl App {
+    /// Benchmark data: replicates the existing clues up to `target` (local operator only).
+    pub async fn replicate_clues(&self, actor: &Actor, target: i64) -> Result<i64> {
+        actor.require_local("replicating clues for a benchmark")?;
+        let mut tx = self.store.begin().await?;
+        let n = clues::replicate(&mut tx, target, &self.now_text()).await?;
+        tx.commit().await.map_err(procura_store::Error::from)?;
+        Ok(n)
+    }
+
     /// Per model id: how its clues fared (aggregates only, no case data).
     pub async fn model_effectiveness(
         &self,
@@ -764,5 +785,135 @@ impl App {
                 )
             })
             .collect())
+    }
+}
+
+/// Largest document that can be attached to a clue.
+pub const MAX_ATTACHMENT_BYTES: usize = 20 * 1024 * 1024;
+
+/// A document attached to a clue, and its bytes.
+#[derive(Debug, Clone)]
+pub struct AttachmentFile {
+    /// What the store knows.
+    pub record: clues::AttachmentRecord,
+    /// The content.
+    pub bytes: Vec<u8>,
+}
+
+impl App {
+    /// Attaches a document (核查材料) to a clue under verification: the assignee or the
+    /// department head, while the clue is open; at most [`MAX_ATTACHMENT_BYTES`]. The file is
+    /// stored by content digest; the history records the attachment.
+    pub async fn attach_to_clue(
+        &self,
+        actor: &Actor,
+        id: i64,
+        file_name: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Result<clues::AttachmentRecord> {
+        self.step_allowed(actor, id, Step::Comment).await?;
+        if bytes.len() > MAX_ATTACHMENT_BYTES {
+            return Err(Error::Invalid(format!(
+                "附件不能超过 {} MiB (an attachment may be at most {} MiB)",
+                MAX_ATTACHMENT_BYTES / 1024 / 1024,
+                MAX_ATTACHMENT_BYTES / 1024 / 1024
+            )));
+        }
+        if bytes.is_empty() {
+            return Err(Error::Invalid("附件为空 (the file is empty)".into()));
+        }
+        let name: String = file_name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
+        let name = if name.trim().is_empty() {
+            "附件".to_owned()
+        } else {
+            name
+        };
+        let digest = blake3::hash(bytes).to_hex().to_string();
+        let dir = self.workspace.root().join("attachments");
+        std::fs::create_dir_all(&dir).map_err(Error::io("cannot create", &dir))?;
+        let path = dir.join(&digest);
+        if !path.exists() {
+            crate::workspace::write_new_or_replace(&path, bytes)?;
+        }
+        let now = self.now_text();
+        let mut record = clues::AttachmentRecord {
+            id: 0,
+            clue_id: id,
+            file_name: name,
+            content_type: if content_type.is_empty() {
+                "application/octet-stream".into()
+            } else {
+                content_type.chars().take(100).collect()
+            },
+            size: bytes.len() as i64,
+            digest,
+            author: actor.name().to_owned(),
+            at: now.clone(),
+        };
+        let mut tx = self.store.begin().await?;
+        record.id = clues::insert_attachment(&mut tx, &record).await?;
+        clues::insert_event(
+            &mut tx,
+            id,
+            &now,
+            actor.name(),
+            "attach",
+            None,
+            None,
+            Some(&format!("上传附件：{}", record.file_name)),
+        )
+        .await?;
+        tx.commit().await.map_err(procura_store::Error::from)?;
+        Ok(record)
+    }
+
+    /// A clue's attachments (for those who may see the clue).
+    pub async fn clue_attachments(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<Vec<clues::AttachmentRecord>> {
+        self.visible_clue(actor, id, false).await?;
+        let mut connection = self.connection().await?;
+        Ok(clues::attachments(&mut connection, id).await?)
+    }
+
+    /// One attachment with its bytes (for those who may see the clue).
+    pub async fn clue_attachment(
+        &self,
+        actor: &Actor,
+        id: i64,
+        attachment_id: i64,
+    ) -> Result<AttachmentFile> {
+        let record = self
+            .clue_attachments(actor, id)
+            .await?
+            .into_iter()
+            .find(|a| a.id == attachment_id)
+            .ok_or_else(|| {
+                Error::NotFound(format!(
+                    "附件 {attachment_id} 不存在 (no attachment {attachment_id})"
+                ))
+            })?;
+        let path = self
+            .workspace
+            .root()
+            .join("attachments")
+            .join(&record.digest);
+        let bytes = std::fs::read(&path).map_err(Error::io("cannot read", &path))?;
+        if blake3::hash(&bytes).to_hex().as_str() != record.digest {
+            return Err(Error::Internal(format!(
+                "attachment {attachment_id} does not match its digest (the file was altered)"
+            )));
+        }
+        Ok(AttachmentFile { record, bytes })
     }
 }

@@ -223,6 +223,7 @@ async fn ingest(app: &App, actor: &Actor, args: IngestArgs) -> Result<()> {
         sheets,
         encoding: args.encoding.clone(),
         strict: args.strict,
+        display_root: None,
     };
     if args.suggest {
         let mapping = app.suggest_mapping(actor, &request).await?;

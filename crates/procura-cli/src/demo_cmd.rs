@@ -72,6 +72,12 @@ enum DemoCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// 复制线索至指定数量（负载测试用）/ replicate the workspace's clues up to COUNT (for load tests)
+    BenchClues {
+        /// Clues wanted in all
+        #[arg(long, default_value_t = 1_000_000)]
+        count: i64,
+    },
     /// 生成实体关联基准测试文件 / write a labelled person file for the linkage benchmark
     LinkageFiles {
         /// Records
@@ -104,6 +110,17 @@ pub(crate) async fn demo(
             csv.display(),
             xlsx.display()
         );
+        return Ok(());
+    }
+    if let Some(DemoCommand::BenchClues { count }) = args.command {
+        let config = Config {
+            workspace: args.dir.clone(),
+            database_url,
+        };
+        let app = App::open(&config).await?;
+        let result = app.replicate_clues(actor, count).await;
+        app.close().await;
+        outln!("线索总数 clues now: {}", result?);
         return Ok(());
     }
     if let Some(DemoCommand::LinkageFiles { records, seed, out }) = args.command {
@@ -270,6 +287,7 @@ async fn run_demo(app: &App, actor: &Actor, output: &demo::DemoOutput, data: &Pa
             },
             encoding: None,
             strict: false,
+            display_root: None,
         };
         let version = app
             .ingest(actor, &request, Arc::new(IngestBar::new()))

@@ -87,13 +87,21 @@ fn sql_file(name: &str) -> Option<String> {
 
 /// Every built-in model, parsed.
 pub fn all() -> Result<Vec<Model>> {
-    MANIFESTS
-        .iter()
-        .map(|(file, text)| {
-            manifest::parse(text, &sql_file)
-                .map_err(|e| Error::Manifest(format!("built-in model {file}: {e}")))
+    // Parsed once per process: the web server asks for the library on every request.
+    static PARSED: std::sync::OnceLock<std::result::Result<Vec<Model>, String>> =
+        std::sync::OnceLock::new();
+    PARSED
+        .get_or_init(|| {
+            MANIFESTS
+                .iter()
+                .map(|(file, text)| {
+                    manifest::parse(text, &sql_file)
+                        .map_err(|e| format!("built-in model {file}: {e}"))
+                })
+                .collect()
         })
-        .collect()
+        .clone()
+        .map_err(Error::Manifest)
 }
 
 /// Parses a model from a user's directory (`model.toml` text and its SQL files beside it).

@@ -222,8 +222,10 @@ pub struct ClueSummary {
 /// A page.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CluePageView {
-    /// Matching clues.
+    /// Matching clues, counted up to 10,000.
     pub total: i64,
+    /// False when more than 10,000 match (show "10000+").
+    pub total_exact: bool,
     /// Page number (1-based).
     pub page: i64,
     /// Rows per page.
@@ -381,6 +383,7 @@ pub async fn list_clues(
         text: query.q.clone(),
         mine: flag(&query.mine),
         overdue: flag(&query.overdue),
+        with_deadline: false,
         sort: query.sort.clone(),
         page: query.page.unwrap_or(1),
         page_size: query.page_size.unwrap_or(20),
@@ -390,6 +393,7 @@ pub async fn list_clues(
     let now = state.app.now();
     Ok(Json(CluePageView {
         total: page.total,
+        total_exact: page.total_exact,
         page: page.page,
         page_size: page.page_size,
         items: page.items.iter().map(|c| summary(c, &names, now)).collect(),
@@ -652,12 +656,34 @@ pub struct ClueDetailView {
     pub overdue: bool,
     /// Steps the caller may take now.
     pub allowed_actions: Vec<String>,
+    /// Documents attached during verification.
+    pub attachments: Vec<AttachmentView>,
+}
+
+/// A document attached to a clue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentView {
+    /// Id.
+    pub id: i64,
+    /// File name.
+    pub file_name: String,
+    /// MIME type.
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// Uploaded by (display name).
+    pub author_name: String,
+    /// When.
+    pub at: String,
+    /// Download URL.
+    pub url: String,
 }
 
 async fn detail_view(state: &AppState, actor: &Actor, id: i64) -> ApiResult<ClueDetailView> {
     let detail: ClueDetail = state.app.show_clue(actor, id).await?;
     let steps = state.app.clue_steps(actor, id).await?;
     let comments = state.app.clue_comments(actor, id).await?;
+    let attachments = state.app.clue_attachments(actor, id).await?;
     let names = Names::load(state, actor).await?;
     let model = state.app.model(actor, &detail.clue.model_id).ok().map(|e| {
         let meta = &e.model.meta;
@@ -691,28 +717,7 @@ async fn detail_view(state: &AppState, actor: &Actor, id: i64) -> ApiResult<Clue
     let evidence = detail
         .evidence
         .iter()
-        .map(|e| {
-            let highlight = e
-                .columns
-                .iter()
-                .enumerate()
-                .filter(|(i, c)| {
-                    !c.starts_with('_')
-                        && e.rows
-                            .iter()
-                            .any(|r| r.get(*i).is_some_and(|v| matching.contains(v)))
-                })
-                .map(|(_, c)| c.clone())
-                .collect();
-            EvidenceView {
-                role: e.role.clone(),
-                dataset: e.dataset.clone(),
-                version: e.version,
-                columns: e.columns.clone(),
-                rows: e.rows.clone(),
-                highlight,
-            }
-        })
+        .map(|e| evidence_view(e, &matching))
         .collect();
     let now = state.app.now();
     let clue = &detail.clue;
@@ -769,7 +774,168 @@ async fn detail_view(state: &AppState, actor: &Actor, id: i64) -> ApiResult<Clue
         stage_due_at: clue.due_at.clone(),
         overdue: workflow::is_overdue(clue, now),
         allowed_actions: steps.iter().map(|s| s.code().to_owned()).collect(),
+        attachments: attachments
+            .into_iter()
+            .map(|a| AttachmentView {
+                url: format!("/api/clues/{id}/attachments/{}", a.id),
+                id: a.id,
+                author_name: names
+                    .users
+                    .get(&a.author)
+                    .cloned()
+                    .unwrap_or_else(|| a.author.clone()),
+                file_name: a.file_name,
+                content_type: a.content_type,
+                size: a.size,
+                at: a.at,
+            })
+            .collect(),
     })
+}
+
+/// Attach a document (multipart field `file`, at most 20 MiB) to a clue under verification.
+#[utoipa::path(post, path = "/api/clues/{id}/attachments", tag = "workflow", params(("id" = i64, Path)),
+    request_body(content_type = "multipart/form-data", description = "field `file`"),
+    responses((status = 200, body = ClueDetailView), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)))]
+pub async fn attach(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    mut multipart: axum::extract::Multipart,
+) -> ApiResult<Json<ClueDetailView>> {
+    let too_large = |e: axum::extract::multipart::MultipartError| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!(
+                "附件过大或上传中断，附件不能超过 20 MiB (attachment too large or upload interrupted: {e})"
+            ),
+        )
+    };
+    while let Some(field) = multipart.next_field().await.map_err(too_large)? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let file_name = field.file_name().unwrap_or("附件").to_owned();
+        let content_type = field.content_type().unwrap_or("").to_owned();
+        let bytes = field.bytes().await.map_err(too_large)?;
+        state
+            .app
+            .attach_to_clue(&caller.actor, id, &file_name, &content_type, &bytes)
+            .await?;
+        return Ok(Json(detail_view(&state, &caller.actor, id).await?));
+    }
+    Err(ApiError::bad_request(
+        "没有收到文件 (no `file` field in the upload)",
+    ))
+}
+
+/// Download an attachment.
+#[utoipa::path(get, path = "/api/clues/{id}/attachments/{attachment}", tag = "workflow",
+    params(("id" = i64, Path), ("attachment" = i64, Path)),
+    responses((status = 200, description = "the file"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn attachment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, attachment)): Path<(i64, i64)>,
+) -> ApiResult<Response> {
+    let file = state
+        .app
+        .clue_attachment(&caller.actor, id, attachment)
+        .await?;
+    let encoded: String = file
+        .record
+        .file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let mut response = file.bytes.into_response();
+    let headers = response.headers_mut();
+    // Served as a download, never rendered in the page's origin.
+    headers.insert(
+        header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/octet-stream"),
+    );
+    if let Ok(value) =
+        axum::http::HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{encoded}"))
+    {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        axum::http::HeaderValue::from_static("nosniff"),
+    );
+    Ok(response)
+}
+
+/// The evidence rows as a procurator reads them: the business columns with where each row
+/// came from (file name and row, the stable row id), without the ingest's bookkeeping columns
+/// (`__raw`, `__issue`, `__simplified`; the command line shows those) and without server paths.
+fn evidence_view(
+    rows: &procura_app::clues::EvidenceRows,
+    matching: &BTreeSet<String>,
+) -> EvidenceView {
+    let keep: Vec<usize> = rows
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            let bookkeeping = ["__raw", "__issue", "__simplified"]
+                .iter()
+                .any(|suffix| c.ends_with(suffix));
+            !bookkeeping
+                && (!c.starts_with('_')
+                    || matches!(c.as_str(), "_row_id" | "_source" | "_source_row"))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let source_column = rows.columns.iter().position(|c| c == "_source");
+    let cells: Vec<Vec<String>> = rows
+        .rows
+        .iter()
+        .map(|row| {
+            keep.iter()
+                .map(|&i| {
+                    let value = row.get(i).cloned().unwrap_or_default();
+                    if Some(i) == source_column {
+                        value
+                            .rsplit(['/', '\\'])
+                            .next()
+                            .unwrap_or_default()
+                            .to_owned()
+                    } else {
+                        value
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let columns: Vec<String> = keep.iter().map(|&i| rows.columns[i].clone()).collect();
+    let highlight = columns
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| {
+            !c.starts_with('_')
+                && cells
+                    .iter()
+                    .any(|r| r.get(*i).is_some_and(|v| matching.contains(v)))
+        })
+        .map(|(_, c)| c.clone())
+        .collect();
+    EvidenceView {
+        role: rows.role.clone(),
+        dataset: rows.dataset.clone(),
+        version: rows.version,
+        columns,
+        rows: cells,
+        highlight,
+    }
 }
 
 /// One clue with its evidence, legal basis, history and comments.

@@ -272,6 +272,7 @@ pub async fn upload(
                 sheets: SheetSelection::default(),
                 encoding: None,
                 strict: false,
+                display_root: None,
             },
         )
         .await?;
@@ -400,6 +401,7 @@ pub async fn ingest(
                         sheets: SheetSelection::default(),
                         encoding: None,
                         strict: false,
+                        display_root: Some(dir.clone()),
                     },
                     progress,
                 )
@@ -476,8 +478,8 @@ pub struct EffectivenessView {
     pub verified: i64,
     /// Cases.
     pub cases: i64,
-    /// cases / verified (0 when none verified).
-    pub case_rate: f64,
+    /// cases / verified (none when nothing was verified yet).
+    pub case_rate: Option<f64>,
 }
 
 /// A model.
@@ -574,11 +576,7 @@ pub async fn models(
                         clues: e.clues,
                         verified: e.verified,
                         cases: e.cases,
-                        case_rate: if e.verified > 0 {
-                            e.cases as f64 / e.verified as f64
-                        } else {
-                            0.0
-                        },
+                        case_rate: (e.verified > 0).then(|| e.cases as f64 / e.verified as f64),
                     },
                 }
             })

@@ -119,6 +119,13 @@ pub fn router(state: AppState) -> Router {
         .route("/clues/{id}/conclude", post(api::conclude))
         .route("/clues/{id}/reopen", post(api::reopen))
         .route("/clues/{id}/invalidate", post(api::invalidate))
+        .route(
+            "/clues/{id}/attachments",
+            post(api::attach).layer(DefaultBodyLimit::max(
+                procura_app::workflow::MAX_ATTACHMENT_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/clues/{id}/attachments/{attachment}", get(api::attachment))
         .route("/datasets", get(data::datasets))
         .route("/datasets/{name}", get(data::dataset))
         .route(

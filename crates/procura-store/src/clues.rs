@@ -613,6 +613,8 @@ pub struct PageFilter {
     pub text: Option<String>,
     /// Only clues whose stage deadline is before this instant (RFC 3339).
     pub due_before: Option<String>,
+    /// Only clues with a stage deadline.
+    pub with_deadline: bool,
     /// Include clues no longer found.
     pub include_gone: bool,
     /// Order.
@@ -621,6 +623,9 @@ pub struct PageFilter {
     pub limit: i64,
     /// Rows to skip.
     pub offset: i64,
+    /// Count matching clues only up to this many (0: count them all). Counting a million
+    /// rows on every page view costs more than the page; past the cap the total is a bound.
+    pub count_cap: i64,
 }
 
 enum Bind {
@@ -666,27 +671,8 @@ fn bind_all<'q>(
     query
 }
 
-fn scope_clause(filter: &mut Where, scope: &Scope) {
-    if let Scope::Limited { user, departments } = scope {
-        let user = filter.placeholder(Bind::Text(user.clone()));
-        let mut clause = format!(" AND (assignee = {user}");
-        if !departments.is_empty() {
-            let list: Vec<String> = departments
-                .iter()
-                .map(|d| filter.placeholder(Bind::Int(*d)))
-                .collect();
-            clause.push_str(&format!(" OR department_id IN ({})", list.join(", ")));
-        }
-        clause.push(')');
-        filter.sql.push_str(&clause);
-    }
-}
-
-fn page_where(filter: &PageFilter) -> Where {
-    let mut w = Where::new();
-    if let Some(scope) = &filter.scope {
-        scope_clause(&mut w, scope);
-    }
+/// The filter's conditions added to `w` (which may already hold a scope condition).
+fn page_where(filter: &PageFilter, mut w: Where) -> Where {
     if !filter.include_gone {
         w.sql.push_str(" AND gone_run_id IS NULL");
     }
@@ -726,6 +712,9 @@ fn page_where(filter: &PageFilter) -> Where {
     if let Some(before) = &filter.due_before {
         w.push("due_at < {}", Bind::Text(before.clone()));
     }
+    if filter.with_deadline {
+        w.sql.push_str(" AND due_at IS NOT NULL");
+    }
     if let Some(text) = &filter.text {
         let escaped = text
             .replace('\\', "\\\\")
@@ -745,31 +734,127 @@ pub async fn page(
     connection: &mut AnyConnection,
     filter: &PageFilter,
 ) -> Result<(i64, Vec<ClueRecord>)> {
-    let w = page_where(filter);
-    let count_sql = format!("SELECT COUNT(*) FROM clue{}", w.sql);
-    let total: i64 = bind_all(sqlx::query(sqlx::AssertSqlSafe(count_sql)), &w.binds)
-        .fetch_one(&mut *connection)
-        .await?
-        .try_get(0)?;
+    // "Assigned to me or routed to my departments" as one OR defeats the indexes (SQLite sorts
+    // every clue in scope for each page). Each half is asked separately, each in index order
+    // with the page's limit, and the halves are merged here.
+    let parts: Vec<Where> = scope_parts(filter.scope.as_ref())
+        .into_iter()
+        .map(|w| page_where(filter, w))
+        .collect();
     let order = match filter.sort {
         Sort::IdDesc => "id DESC",
         Sort::IdAsc => "id",
-        Sort::AmountDesc => "amount_fen DESC, id DESC",
-        Sort::AmountAsc => "amount_fen, id",
+        Sort::AmountDesc => "amount_fen DESC NULLS LAST, id DESC",
+        Sort::AmountAsc => "amount_fen NULLS LAST, id",
+        // With deadlines only, the plain order lets the index serve it.
+        Sort::DueAsc if filter.with_deadline => "due_at, id",
+        Sort::DueDesc if filter.with_deadline => "due_at DESC, id DESC",
         Sort::DueAsc => "CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, id",
         Sort::DueDesc => "CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at DESC, id DESC",
     };
-    let sql = format!(
-        "SELECT {COLUMNS} FROM clue{} ORDER BY {order} LIMIT {} OFFSET {}",
-        w.sql,
-        filter.limit.max(0),
-        filter.offset.max(0)
-    );
-    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.binds)
-        .fetch_all(&mut *connection)
-        .await?;
-    let records = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+    let wanted = filter.offset.max(0) + filter.limit.max(0);
+    let mut total = 0;
+    let mut records = Vec::new();
+    for w in &parts {
+        let count_sql = if filter.count_cap > 0 {
+            format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM clue{} LIMIT {}) capped",
+                w.sql,
+                filter.count_cap + 1
+            )
+        } else {
+            format!("SELECT COUNT(*) FROM clue{}", w.sql)
+        };
+        let count: i64 = bind_all(sqlx::query(sqlx::AssertSqlSafe(count_sql)), &w.binds)
+            .fetch_one(&mut *connection)
+            .await?
+            .try_get(0)?;
+        total += count;
+        let sql = format!(
+            "SELECT {COLUMNS} FROM clue{} ORDER BY {order} LIMIT {wanted}",
+            w.sql
+        );
+        let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.binds)
+            .fetch_all(&mut *connection)
+            .await?;
+        for row in &rows {
+            records.push(from_row(row)?);
+        }
+    }
+    if parts.len() > 1 {
+        records.sort_by(|a, b| compare(filter.sort, a, b));
+    }
+    let records = records
+        .into_iter()
+        .skip(filter.offset.max(0) as usize)
+        .take(filter.limit.max(0) as usize)
+        .collect();
     Ok((total, records))
+}
+
+/// The scope as disjoint conditions, each of which an index serves: routed to one of the
+/// departments; assigned to the user outside them.
+fn scope_parts(scope: Option<&Scope>) -> Vec<Where> {
+    let Some(Scope::Limited { user, departments }) = scope else {
+        return vec![Where::new()];
+    };
+    let mut parts = Vec::new();
+    if !departments.is_empty() {
+        let mut w = Where::new();
+        let list = departments
+            .iter()
+            .map(|d| w.placeholder(Bind::Int(*d)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        w.sql.push_str(&format!(" AND department_id IN ({list})"));
+        parts.push(w);
+    }
+    let mut w = Where::new();
+    let user = w.placeholder(Bind::Text(user.clone()));
+    w.sql.push_str(&format!(" AND assignee = {user}"));
+    if !departments.is_empty() {
+        // Outside the departments, as index ranges: none, below the first, between, above.
+        let mut sorted = departments.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut ranges = vec!["department_id IS NULL".to_owned()];
+        let mut previous: Option<String> = None;
+        for d in &sorted {
+            let p = w.placeholder(Bind::Int(*d));
+            ranges.push(match &previous {
+                None => format!("department_id < {p}"),
+                Some(q) => format!("(department_id > {q} AND department_id < {p})"),
+            });
+            previous = Some(p);
+        }
+        if let Some(q) = previous {
+            ranges.push(format!("department_id > {q}"));
+        }
+        w.sql.push_str(&format!(" AND ({})", ranges.join(" OR ")));
+    }
+    parts.push(w);
+    parts
+}
+
+/// The page order, as the SQL `ORDER BY` of [`page`] has it (absent amounts and deadlines last).
+fn compare(sort: Sort, a: &ClueRecord, b: &ClueRecord) -> std::cmp::Ordering {
+    fn last<T: Ord>(a: &Option<T>, b: &Option<T>, descending: bool) -> std::cmp::Ordering {
+        match (a, b) {
+            (Some(x), Some(y)) if descending => y.cmp(x),
+            (Some(x), Some(y)) => x.cmp(y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        }
+    }
+    match sort {
+        Sort::IdDesc => b.id.cmp(&a.id),
+        Sort::IdAsc => a.id.cmp(&b.id),
+        Sort::AmountDesc => last(&a.amount_fen, &b.amount_fen, true).then(b.id.cmp(&a.id)),
+        Sort::AmountAsc => last(&a.amount_fen, &b.amount_fen, false).then(a.id.cmp(&b.id)),
+        Sort::DueAsc => last(&a.due_at, &b.due_at, false).then(a.id.cmp(&b.id)),
+        Sort::DueDesc => last(&a.due_at, &b.due_at, true).then(b.id.cmp(&a.id)),
+    }
 }
 
 /// Live clues in scope, counted per status.
@@ -777,18 +862,20 @@ pub async fn status_counts(
     connection: &mut AnyConnection,
     scope: &Scope,
 ) -> Result<Vec<(String, i64)>> {
-    let mut w = Where::new();
-    scope_clause(&mut w, scope);
-    let sql = format!(
-        "SELECT status, COUNT(*) FROM clue{} AND gone_run_id IS NULL GROUP BY status ORDER BY status",
-        w.sql
-    );
-    bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.binds)
-        .fetch_all(connection)
-        .await?
-        .iter()
-        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-        .collect()
+    let mut counts: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+    for w in scope_parts(Some(scope)) {
+        let sql = format!(
+            "SELECT status, COUNT(*) FROM clue{} AND gone_run_id IS NULL GROUP BY status",
+            w.sql
+        );
+        for row in bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.binds)
+            .fetch_all(&mut *connection)
+            .await?
+        {
+            *counts.entry(row.try_get(0)?).or_default() += row.try_get::<i64, _>(1)?;
+        }
+    }
+    Ok(counts.into_iter().collect())
 }
 
 /// A workflow step: the clue moves from `from` to `to` (only if it is still in `from`), with
@@ -952,5 +1039,137 @@ pub async fn effectiveness(connection: &mut AnyConnection) -> Result<Vec<(String
     .await?
     .iter()
     .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?)))
+    .collect()
+}
+
+/// Benchmark data: copies the existing clues (with subjects and evidence) under new ids and
+/// fingerprints until there are `target` clues, and spreads them over statuses and assignees
+/// as a working office would have them. Returns the number of clues.
+pub async fn replicate(connection: &mut AnyConnection, target: i64, now: &str) -> Result<i64> {
+    let base: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM clue")
+        .fetch_one(&mut *connection)
+        .await?
+        .try_get(0)?;
+    if base == 0 {
+        return Err(Error::NotFound(
+            "clues to replicate (run the models first)".into(),
+        ));
+    }
+    let mut current = base;
+    while current < target {
+        let take = current.min(target - current);
+        let offset = current;
+        sqlx::query(
+            "INSERT INTO clue (id, fingerprint, model_id, key_json, title, severity, amount_fen, fields_json, status, \
+             first_run_id, last_run_id, first_seen_at, last_seen_at, created_at, updated_at, match_strength, area, department_id) \
+             SELECT id + $1, fingerprint || '#' || CAST(id + $1 AS TEXT), model_id, key_json, title, severity, amount_fen, fields_json, 'new', \
+             first_run_id, last_run_id, first_seen_at, last_seen_at, created_at, updated_at, match_strength, area, department_id \
+             FROM clue WHERE id <= $2",
+        )
+        .bind(offset)
+        .bind(take)
+        .execute(&mut *connection)
+        .await?;
+        sqlx::query(
+            "INSERT INTO clue_subject (clue_id, kind, identifier, name) \
+             SELECT clue_id + $1, kind, identifier, name FROM clue_subject WHERE clue_id <= $2",
+        )
+        .bind(offset)
+        .bind(take)
+        .execute(&mut *connection)
+        .await?;
+        sqlx::query(
+            "INSERT INTO clue_evidence (clue_id, run_id, role, dataset_version_id, row_id) \
+             SELECT clue_id + $1, run_id, role, dataset_version_id, row_id FROM clue_evidence WHERE clue_id <= $2",
+        )
+        .bind(offset)
+        .bind(take)
+        .execute(&mut *connection)
+        .await?;
+        current += take;
+    }
+    // One in five clues assigned to a procurator of its department, half of those being verified.
+    sqlx::query(
+        "UPDATE clue SET status = CASE WHEN id % 10 = 0 THEN 'verifying' ELSE 'assigned' END, \
+         assignee = (SELECT u.username FROM app_user u WHERE u.department_id = clue.department_id \
+                     AND u.roles LIKE '%procurator%' ORDER BY u.id LIMIT 1), \
+         due_at = $1, updated_at = $1 \
+         WHERE id > $2 AND id % 5 = 0 AND EXISTS (SELECT 1 FROM app_user u \
+               WHERE u.department_id = clue.department_id AND u.roles LIKE '%procurator%')",
+    )
+    .bind(now)
+    .bind(base)
+    .execute(&mut *connection)
+    .await?;
+    Ok(current)
+}
+
+/// A document attached to a clue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentRecord {
+    /// Id.
+    pub id: i64,
+    /// The clue.
+    pub clue_id: i64,
+    /// The file name as uploaded.
+    pub file_name: String,
+    /// MIME type.
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// BLAKE3 of the content (its name in the attachments directory).
+    pub digest: String,
+    /// Who attached it.
+    pub author: String,
+    /// When.
+    pub at: String,
+}
+
+/// Records an attachment.
+pub async fn insert_attachment(
+    connection: &mut AnyConnection,
+    a: &AttachmentRecord,
+) -> Result<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO clue_attachment (clue_id, file_name, content_type, size, digest, author, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(a.clue_id)
+    .bind(&a.file_name)
+    .bind(&a.content_type)
+    .bind(a.size)
+    .bind(&a.digest)
+    .bind(&a.author)
+    .bind(&a.at)
+    .fetch_one(connection)
+    .await?
+    .try_get(0)?)
+}
+
+/// A clue's attachments, oldest first.
+pub async fn attachments(
+    connection: &mut AnyConnection,
+    clue_id: i64,
+) -> Result<Vec<AttachmentRecord>> {
+    sqlx::query(
+        "SELECT id, clue_id, file_name, content_type, size, digest, author, at FROM clue_attachment \
+         WHERE clue_id = $1 ORDER BY id",
+    )
+    .bind(clue_id)
+    .fetch_all(connection)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(AttachmentRecord {
+            id: row.try_get(0)?,
+            clue_id: row.try_get(1)?,
+            file_name: row.try_get(2)?,
+            content_type: row.try_get(3)?,
+            size: row.try_get(4)?,
+            digest: row.try_get(5)?,
+            author: row.try_get(6)?,
+            at: row.try_get(7)?,
+        })
+    })
     .collect()
 }

@@ -3,6 +3,8 @@
 import { request, uploadFile, type Query } from './http'
 import type {
   AssignRequest,
+  BuilderOptions,
+  BuilderPreview,
   ChangePasswordRequest,
   ClueDetail,
   ClueOptions,
@@ -19,11 +21,13 @@ import type {
   JobStarted,
   LoginRequest,
   Model,
+  ModelDraft,
   NoteRequest,
   Page,
   ReasonRequest,
   Run,
   RunRequest,
+  SavedModel,
   Session,
   Upload,
 } from './types'
@@ -47,6 +51,8 @@ export const api = {
   conclude: (id: number, body: ConcludeRequest) => request<ClueDetail>('POST', `/clues/${id}/conclude`, { body }),
   reopen: (id: number, body: ReasonRequest) => request<ClueDetail>('POST', `/clues/${id}/reopen`, { body }),
   invalidate: (id: number, body: ReasonRequest) => request<ClueDetail>('POST', `/clues/${id}/invalidate`, { body }),
+  attach: (id: number, file: File, onProgress: (percent: number, event: ProgressEvent) => void) =>
+    uploadFile<ClueDetail>(`/clues/${id}/attachments`, file, onProgress),
 
   datasets: () => request<DatasetSummary[]>('GET', '/datasets'),
   dataset: (name: string) => request<DatasetDetail>('GET', `/datasets/${seg(name)}`),
@@ -58,4 +64,8 @@ export const api = {
   models: () => request<Model[]>('GET', '/models'),
   runModel: (id: string, body: RunRequest) => request<JobStarted>('POST', `/models/${seg(id)}/runs`, { body }),
   runs: (model?: string) => request<Run[]>('GET', '/runs', { query: { model } }),
+
+  builderOptions: () => request<BuilderOptions>('GET', '/builder/options'),
+  builderPreview: (body: ModelDraft) => request<BuilderPreview>('POST', '/builder/preview', { body }),
+  builderSave: (body: ModelDraft) => request<SavedModel>('POST', '/builder/models', { body }),
 }

@@ -15,6 +15,8 @@ export interface ApiErrorBody {
 
 export interface Page<T> {
   total: number
+  /** False when more rows match than the server counts (10,000); `total` is then a lower bound. */
+  total_exact?: boolean
   page: number
   page_size: number
   items: T[]
@@ -203,6 +205,18 @@ export interface ClueDetail {
   stage_due_at: string | null
   overdue: boolean
   allowed_actions: ClueAction[]
+  attachments: ClueAttachment[]
+}
+
+export interface ClueAttachment {
+  id: number
+  file_name: string
+  content_type: string
+  size: number
+  author_name: string
+  at: string
+  /** Same-origin download URL (served as an attachment). */
+  url: string
 }
 
 export interface AssignRequest {
@@ -444,4 +458,72 @@ export interface RunRequest {
   /** Values as text or numbers; a text_list is comma-separated. */
   params: Record<string, string | number>
   bindings: Record<string, string>
+}
+
+// ---- Model builder ----
+
+export type BuilderPattern = 'status_conflict' | 'missing_follow_up' | 'interval_overlap' | 'repetition' | 'same_day' | 'ratio'
+
+export interface BuilderPatternChoice {
+  code: string
+  label: string
+}
+
+export interface BuilderDataset {
+  name: string
+  columns: DatasetColumn[]
+}
+
+export interface BuilderOptions {
+  patterns: BuilderPatternChoice[]
+  operators: string[]
+  datasets: BuilderDataset[]
+  areas: string[]
+}
+
+export interface DraftFilter {
+  column: string
+  op: string
+  value: string
+}
+
+/** One side of the collision: the dataset, the column to match on and the columns the pattern needs. */
+export interface DraftInput {
+  dataset: string
+  key: string
+  date?: string
+  end?: string
+  quantity?: string
+  filters?: DraftFilter[]
+}
+
+/** The builder form as POST /api/builder/preview and /api/builder/models read it. */
+export interface ModelDraft {
+  id: string
+  name_zh: string
+  name_en?: string
+  area: string
+  supervision_point?: string
+  description?: string
+  legal_basis?: { law: string; article?: string }[]
+  follow_up?: string[]
+  pattern: BuilderPattern
+  primary: DraftInput
+  secondary?: DraftInput | null
+  days?: number
+  min_count?: number
+  min_ratio?: number
+  severity?: Severity
+}
+
+export interface BuilderPreview {
+  /** The generated model definition (TOML). */
+  manifest: string
+  hits: number
+  /** The first hits. */
+  sample: { title: string; severity: Severity; amount_fen: number | null }[]
+}
+
+export interface SavedModel {
+  id: string
 }

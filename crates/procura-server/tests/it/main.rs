@@ -63,6 +63,7 @@ async fn build(config: Config, dir: tempfile::TempDir) -> Fixture {
                 },
                 encoding: None,
                 strict: false,
+                display_root: None,
             },
             Arc::new(procura_app::NoProgress),
         )
@@ -255,6 +256,16 @@ impl Client {
         let request = self.request("GET", path).body(Body::empty()).unwrap();
         let (status, body, _) = self.send(request).await;
         (status, body)
+    }
+
+    /// GET raw bytes with the response's headers.
+    pub async fn get_bytes(&mut self, path: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let request = self.request("GET", path).body(Body::empty()).unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, bytes.to_vec())
     }
 
     /// POST JSON with the CSRF token.

@@ -268,3 +268,54 @@ fn urlencode(text: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn verification_documents_are_attached_kept_and_served_only_in_scope() {
+    each_backend(|fixture| async move {
+        let mut head = Client::login(&fixture, "wang.zhuren").await;
+        let mut li = Client::login(&fixture, "li.jiancha").await;
+        let mut sun = Client::login(&fixture, "sun.jiancha").await;
+        let id = first_new_clue(&mut head, "M35").await;
+        let path = format!("/api/clues/{id}/attachments");
+        let document = "询问笔录：当事人承认醉酒驾驶。".as_bytes();
+        // A new clue is not under verification yet.
+        let (status, _) = li.upload(&path, "询问笔录.txt", document).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        head.post(
+            &format!("/api/clues/{id}/assign"),
+            json!({"assignee": "li.jiancha"}),
+        )
+        .await;
+        li.post(&format!("/api/clues/{id}/accept"), json!({})).await;
+
+        let (status, detail) = li.upload(&path, "询问笔录.txt", document).await;
+        assert_eq!(status, StatusCode::OK, "{detail}");
+        let attachment = &detail["attachments"][0];
+        assert_eq!(attachment["file_name"], "询问笔录.txt");
+        assert_eq!(attachment["size"].as_u64().unwrap(), document.len() as u64);
+        assert_eq!(attachment["author_name"], "李检察官");
+        assert!(
+            detail["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["action"] == "attach")
+        );
+
+        let url = attachment["url"].as_str().unwrap().to_owned();
+        let (status, headers, bytes) = head.get_bytes(&url).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(bytes, document);
+        let disposition = headers["content-disposition"].to_str().unwrap();
+        assert!(disposition.starts_with("attachment;"), "{disposition}");
+        let (status, _, _) = sun.get_bytes(&url).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
+        let too_big = vec![b'x'; procura_app::workflow::MAX_ATTACHMENT_BYTES + 100_000];
+        let (status, body) = li.upload(&path, "big.bin", &too_big).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+        let (_, detail) = li.get(&format!("/api/clues/{id}")).await;
+        assert_eq!(detail["attachments"].as_array().unwrap().len(), 1);
+    })
+    .await;
+}
