@@ -628,6 +628,7 @@ pub struct PageFilter {
     pub count_cap: i64,
 }
 
+#[derive(Clone)]
 enum Bind {
     Text(String),
     Int(i64),
@@ -737,9 +738,29 @@ pub async fn page(
     // "Assigned to me or routed to my departments" as one OR defeats the indexes (SQLite sorts
     // every clue in scope for each page). Each half is asked separately, each in index order
     // with the page's limit, and the halves are merged here.
-    let parts: Vec<Where> = scope_parts(filter.scope.as_ref())
+    let by_due = matches!(filter.sort, Sort::DueAsc | Sort::DueDesc);
+    let parts: Vec<(Where, bool)> = scope_parts(filter.scope.as_ref())
         .into_iter()
-        .map(|w| page_where(filter, w))
+        .flat_map(|(w, ordered)| {
+            let w = page_where(filter, w);
+            if !ordered {
+                return vec![(w, false)];
+            }
+            if by_due && !filter.with_deadline {
+                // Clues with a deadline (in deadline order, from the index) and clues without
+                // one (last, by id) asked apart, so neither needs a sort of the whole scope.
+                let mut with = Where {
+                    sql: w.sql.clone(),
+                    binds: w.binds.clone(),
+                };
+                with.sql.push_str(" AND due_at IS NOT NULL");
+                let mut without = w;
+                without.sql.push_str(" AND due_at IS NULL");
+                vec![(with, true), (without, true)]
+            } else {
+                vec![(w, true)]
+            }
+        })
         .collect();
     let order = match filter.sort {
         Sort::IdDesc => "id DESC",
@@ -747,15 +768,24 @@ pub async fn page(
         Sort::AmountDesc => "amount_fen DESC NULLS LAST, id DESC",
         Sort::AmountAsc => "amount_fen NULLS LAST, id",
         // With deadlines only, the plain order lets the index serve it.
-        Sort::DueAsc if filter.with_deadline => "due_at, id",
-        Sort::DueDesc if filter.with_deadline => "due_at DESC, id DESC",
-        Sort::DueAsc => "CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, id",
-        Sort::DueDesc => "CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at DESC, id DESC",
+        Sort::DueAsc => "due_at, id",
+        Sort::DueDesc => "due_at DESC, id DESC",
     };
     let wanted = filter.offset.max(0) + filter.limit.max(0);
     let mut total = 0;
     let mut records = Vec::new();
-    for w in &parts {
+    for (w, ordered) in &parts {
+        if !ordered {
+            let sql = format!("SELECT {COLUMNS} FROM clue{}", w.sql);
+            let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.binds)
+                .fetch_all(&mut *connection)
+                .await?;
+            total += rows.len() as i64;
+            for row in &rows {
+                records.push(from_row(row)?);
+            }
+            continue;
+        }
         let count_sql = if filter.count_cap > 0 {
             format!(
                 "SELECT COUNT(*) FROM (SELECT 1 FROM clue{} LIMIT {}) capped",
@@ -781,7 +811,7 @@ pub async fn page(
             records.push(from_row(row)?);
         }
     }
-    if parts.len() > 1 {
+    if parts.len() > 1 || parts.iter().any(|(_, ordered)| !ordered) {
         records.sort_by(|a, b| compare(filter.sort, a, b));
     }
     let records = records
@@ -794,9 +824,9 @@ pub async fn page(
 
 /// The scope as disjoint conditions, each of which an index serves: routed to one of the
 /// departments; assigned to the user outside them.
-fn scope_parts(scope: Option<&Scope>) -> Vec<Where> {
+fn scope_parts(scope: Option<&Scope>) -> Vec<(Where, bool)> {
     let Some(Scope::Limited { user, departments }) = scope else {
-        return vec![Where::new()];
+        return vec![(Where::new(), true)];
     };
     let mut parts = Vec::new();
     if !departments.is_empty() {
@@ -807,32 +837,47 @@ fn scope_parts(scope: Option<&Scope>) -> Vec<Where> {
             .collect::<Vec<_>>()
             .join(", ");
         w.sql.push_str(&format!(" AND department_id IN ({list})"));
-        parts.push(w);
+        parts.push((w, true));
     }
-    let mut w = Where::new();
-    let user = w.placeholder(Bind::Text(user.clone()));
-    w.sql.push_str(&format!(" AND assignee = {user}"));
-    if !departments.is_empty() {
-        // Outside the departments, as index ranges: none, below the first, between, above.
-        let mut sorted = departments.clone();
-        sorted.sort_unstable();
-        sorted.dedup();
-        let mut ranges = vec!["department_id IS NULL".to_owned()];
-        let mut previous: Option<String> = None;
-        for d in &sorted {
-            let p = w.placeholder(Bind::Int(*d));
-            ranges.push(match &previous {
-                None => format!("department_id < {p}"),
-                Some(q) => format!("(department_id > {q} AND department_id < {p})"),
-            });
-            previous = Some(p);
-        }
-        if let Some(q) = previous {
-            ranges.push(format!("department_id > {q}"));
-        }
-        w.sql.push_str(&format!(" AND ({})", ranges.join(" OR ")));
+    // Assigned to the user outside those departments: one part per index range of
+    // (assignee, department_id) — none, below the first, between two, above the last — so each
+    // is a range lookup (one OR over them makes SQLite walk all the user's clues). These parts
+    // are asked without ORDER BY (flag `false`): an order would tempt the planner into walking a
+    // whole department index; they are few rows, sorted in Rust.
+    let mut sorted = departments.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut bounds: Vec<(Option<i64>, Option<i64>)> = Vec::new();
+    let mut previous = None;
+    for d in &sorted {
+        bounds.push((previous, Some(*d)));
+        previous = Some(*d);
     }
-    parts.push(w);
+    if !sorted.is_empty() {
+        bounds.push((previous, None));
+    }
+    let mut outside = Where::new();
+    let u = outside.placeholder(Bind::Text(user.clone()));
+    outside.sql.push_str(&format!(" AND assignee = {u}"));
+    if !sorted.is_empty() {
+        // (With no department at all, this part is everything assigned to the user.)
+        outside.sql.push_str(" AND department_id IS NULL");
+    }
+    parts.push((outside, false));
+    for (low, high) in bounds {
+        let mut w = Where::new();
+        let u = w.placeholder(Bind::Text(user.clone()));
+        w.sql.push_str(&format!(" AND assignee = {u}"));
+        if let Some(low) = low {
+            let p = w.placeholder(Bind::Int(low));
+            w.sql.push_str(&format!(" AND department_id > {p}"));
+        }
+        if let Some(high) = high {
+            let p = w.placeholder(Bind::Int(high));
+            w.sql.push_str(&format!(" AND department_id < {p}"));
+        }
+        parts.push((w, false));
+    }
     parts
 }
 
@@ -863,7 +908,7 @@ pub async fn status_counts(
     scope: &Scope,
 ) -> Result<Vec<(String, i64)>> {
     let mut counts: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
-    for w in scope_parts(Some(scope)) {
+    for (w, _) in scope_parts(Some(scope)) {
         let sql = format!(
             "SELECT status, COUNT(*) FROM clue{} AND gone_run_id IS NULL GROUP BY status",
             w.sql
