@@ -21,7 +21,10 @@ fn main() {
         "tsconfig.node.json",
         "public",
     ] {
-        println!("cargo:rerun-if-changed={}", web.join(path).display());
+        // A path that does not exist would make Cargo rerun this script on every build.
+        if web.join(path).exists() {
+            println!("cargo:rerun-if-changed={}", web.join(path).display());
+        }
     }
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out).expect("create OUT_DIR/web");
