@@ -1,4 +1,4 @@
-//! Builds the web UI (`web/`, Vue + Vite) into `$OUT_DIR/web` so that `include_dir!` can embed
+//! Builds the web UI (`web/`, Vue + Vite; dependencies from package-lock.json) into `$OUT_DIR/web` so that `include_dir!` can embed
 //! it in the binary. Needs Node.js and npm; without them (or with `PROCURA_SKIP_WEB=1`) the
 //! binary gets a page that says the UI was not built and how to build it.
 
@@ -36,8 +36,14 @@ fn main() {
         fallback(&out, "web/package.json is missing");
         return;
     }
+    // `npm install --no-save` installs what package-lock.json pins, like `npm ci`; `npm ci`
+    // itself refuses this lock because vite's Windows-only optional dependency is not in it.
     if !web.join("node_modules").is_dir()
-        && let Err(why) = npm(&web, &["ci", "--no-audit", "--no-fund"], &out)
+        && let Err(why) = npm(
+            &web,
+            &["install", "--no-save", "--no-audit", "--no-fund"],
+            &out,
+        )
     {
         fallback(&out, &why);
         return;
