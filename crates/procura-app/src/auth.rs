@@ -7,12 +7,12 @@
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, Utc};
 use procura_core::access::{self, Role};
 use procura_store::users::{self, DepartmentRecord, NewUser, UserRecord};
 
 use crate::error::{Error, Result};
-use crate::{Actor, App, Capability, Principal};
+use crate::{Actor, App, Capability, Principal, rfc3339};
 
 /// Failed logins in a row before the account locks.
 pub const MAX_FAILED_LOGINS: i64 = 5;
@@ -101,10 +101,6 @@ pub struct DepartmentInfo {
     pub name: String,
     /// Area codes it handles.
     pub areas: Vec<String>,
-}
-
-fn rfc3339(time: DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 fn random_hex(bytes: usize) -> Result<String> {
@@ -611,14 +607,9 @@ impl App {
 pub fn area_code(text: &str) -> Result<String> {
     use procura_models::manifest::Area;
     let text = text.trim();
-    [
-        Area::Criminal,
-        Area::Civil,
-        Area::Administrative,
-        Area::PublicInterest,
-    ]
-    .into_iter()
-    .find(|a| a.code() == text || a.zh() == text || a.zh().trim_end_matches("检察") == text)
+    Area::ALL
+        .into_iter()
+        .find(|a| a.code() == text || a.zh() == text || a.zh().trim_end_matches("检察") == text)
     .map(|a| a.code().to_owned())
     .ok_or_else(|| {
         Error::Invalid(format!(

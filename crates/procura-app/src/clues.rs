@@ -106,6 +106,12 @@ pub struct ClueDetail {
     pub events: Vec<EventRecord>,
     /// Evidence of the latest run that found it.
     pub evidence: Vec<EvidenceRows>,
+    /// Verification notes (核查意见).
+    pub comments: Vec<clues::CommentRecord>,
+    /// Documents attached during verification.
+    pub attachments: Vec<clues::AttachmentRecord>,
+    /// The workflow steps the actor may take now.
+    pub steps: Vec<crate::workflow::Step>,
 }
 
 /// Export formats.
@@ -158,6 +164,9 @@ impl App {
         let record = self.visible_clue(actor, id, true).await?;
         let mut connection = self.connection().await?;
         let subjects = clues::subjects(&mut connection, id).await?;
+        let comments = clues::comments(&mut connection, id).await?;
+        let attachments = clues::attachments(&mut connection, id).await?;
+        let steps = crate::workflow::allowed_steps(actor, &record);
         let events = clues::events(&mut connection, id).await?;
         let evidence_records = clues::evidence(&mut connection, id, record.last_run_id).await?;
         let mut grouped: BTreeMap<(String, i64), Vec<i64>> = BTreeMap::new();
@@ -211,6 +220,9 @@ impl App {
             subjects,
             events,
             evidence,
+            comments,
+            attachments,
+            steps,
         })
     }
 

@@ -265,8 +265,13 @@ impl App {
     }
 
     fn now_text(&self) -> String {
-        self.now().to_rfc3339_opts(SecondsFormat::Millis, true)
+        rfc3339(self.now())
     }
+}
+
+/// How the store keeps timestamps: RFC 3339, UTC, milliseconds.
+pub(crate) fn rfc3339(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// Finds the workspace for a command: the given directory, or the nearest parent of the

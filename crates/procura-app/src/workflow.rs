@@ -3,14 +3,14 @@
 //! 重新打开 reopen and 无效 invalidate. Every step checks the role, the scope and the current
 //! status on the server, records who did it and why, and sets the next stage's deadline.
 
-use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use procura_core::clue::{ClueAction, ClueStatus, transition};
-use procura_store::clues::{self, ClueRecord, CommentRecord, PageFilter, Scope, Sort};
+use procura_store::clues::{self, ClueRecord, PageFilter, Scope, Sort};
 use procura_store::users;
 
 use crate::clues::{ClueInfo, clue_info};
 use crate::error::{Error, Result};
-use crate::{Actor, App, Capability};
+use crate::{Actor, App, Capability, rfc3339};
 
 /// Days a procurator has to accept an assigned clue.
 pub const ACCEPT_DAYS: i64 = 3;
@@ -151,10 +151,6 @@ pub struct Home {
     pub due_soon: Vec<ClueInfo>,
     /// Clues in scope past their deadline.
     pub overdue: i64,
-}
-
-fn rfc3339(time: DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 fn parse_sort(text: Option<&str>) -> Result<Sort> {
@@ -378,19 +374,6 @@ impl App {
             }
             _ => Err(out_of_scope()),
         }
-    }
-
-    /// The steps the actor may take on a clue now.
-    pub async fn clue_steps(&self, actor: &Actor, id: i64) -> Result<Vec<Step>> {
-        let record = self.visible_clue(actor, id, false).await?;
-        Ok(allowed_steps(actor, &record))
-    }
-
-    /// The clue's comments (核查意见).
-    pub async fn clue_comments(&self, actor: &Actor, id: i64) -> Result<Vec<CommentRecord>> {
-        self.visible_clue(actor, id, false).await?;
-        let mut connection = self.connection().await?;
-        Ok(clues::comments(&mut connection, id).await?)
     }
 
     /// 分派: a department head gives a new clue to a procurator of the department.

@@ -80,6 +80,14 @@ pub enum Area {
 }
 
 impl Area {
+    /// Every area.
+    pub const ALL: [Area; 4] = [
+        Area::Criminal,
+        Area::Civil,
+        Area::Administrative,
+        Area::PublicInterest,
+    ];
+
     /// The Chinese name.
     pub fn zh(self) -> &'static str {
         match self {

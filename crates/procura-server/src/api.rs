@@ -12,6 +12,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use procura_app::clues::{ClueDetail, ClueInfo, severity_zh};
+use procura_app::model_format::Area;
 use procura_app::workflow::{self, ClueSearch, Conclusion};
 use procura_app::{Actor, Capability};
 use procura_core::clue::ClueStatus;
@@ -319,14 +320,24 @@ impl Names {
 }
 
 fn area_zh(code: &str) -> String {
-    match code {
-        "criminal" => "刑事检察",
-        "civil" => "民事检察",
-        "administrative" => "行政检察",
-        "public_interest" => "公益诉讼检察",
-        other => other,
+    Area::ALL
+        .into_iter()
+        .find(|a| a.code() == code)
+        .map_or_else(|| code.to_owned(), |a| a.zh().to_owned())
+}
+
+/// The areas' Chinese names, for choices.
+pub(crate) fn areas_zh() -> Vec<String> {
+    Area::ALL.iter().map(|a| a.zh().to_owned()).collect()
+}
+
+impl From<&procura_app::model_format::LegalBasis> for LegalBasisView {
+    fn from(basis: &procura_app::model_format::LegalBasis) -> LegalBasisView {
+        LegalBasisView {
+            law: basis.law.clone(),
+            article: basis.article.clone(),
+        }
     }
-    .to_owned()
 }
 
 fn summary(clue: &ClueInfo, names: &Names, now: chrono::DateTime<chrono::Utc>) -> ClueSummary {
@@ -499,10 +510,7 @@ pub async fn clue_options(
                 en: status_en(s).into(),
             })
             .collect(),
-        areas: ["criminal", "civil", "administrative", "public_interest"]
-            .into_iter()
-            .map(area_zh)
-            .collect(),
+        areas: areas_zh(),
         models,
         severities: [
             ("high", "高", "High"),
@@ -681,9 +689,6 @@ pub struct AttachmentView {
 
 async fn detail_view(state: &AppState, actor: &Actor, id: i64) -> ApiResult<ClueDetailView> {
     let detail: ClueDetail = state.app.show_clue(actor, id).await?;
-    let steps = state.app.clue_steps(actor, id).await?;
-    let comments = state.app.clue_comments(actor, id).await?;
-    let attachments = state.app.clue_attachments(actor, id).await?;
     let names = Names::load(state, actor).await?;
     let model = state.app.model(actor, &detail.clue.model_id).ok().map(|e| {
         let meta = &e.model.meta;
@@ -695,14 +700,7 @@ async fn detail_view(state: &AppState, actor: &Actor, id: i64) -> ApiResult<Clue
             area: meta.area.zh().to_owned(),
             supervision_point: meta.supervision_point.clone(),
             description: meta.description.clone(),
-            legal_basis: meta
-                .legal_basis
-                .iter()
-                .map(|b| LegalBasisView {
-                    law: b.law.clone(),
-                    article: b.article.clone(),
-                })
-                .collect(),
+            legal_basis: meta.legal_basis.iter().map(LegalBasisView::from).collect(),
             follow_up: meta.follow_up.join("、"),
         }
     });
@@ -751,8 +749,10 @@ async fn detail_view(state: &AppState, actor: &Actor, id: i64) -> ApiResult<Clue
                 note: e.note.clone(),
             })
             .collect(),
-        comments: comments
-            .into_iter()
+        comments: detail
+            .comments
+            .iter()
+            .cloned()
             .map(|c| CommentView {
                 id: c.id,
                 at: c.at,
@@ -773,9 +773,11 @@ async fn detail_view(state: &AppState, actor: &Actor, id: i64) -> ApiResult<Clue
         }),
         stage_due_at: clue.due_at.clone(),
         overdue: workflow::is_overdue(clue, now),
-        allowed_actions: steps.iter().map(|s| s.code().to_owned()).collect(),
-        attachments: attachments
-            .into_iter()
+        allowed_actions: detail.steps.iter().map(|s| s.code().to_owned()).collect(),
+        attachments: detail
+            .attachments
+            .iter()
+            .cloned()
             .map(|a| AttachmentView {
                 url: format!("/api/clues/{id}/attachments/{}", a.id),
                 id: a.id,

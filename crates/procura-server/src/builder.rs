@@ -215,10 +215,7 @@ pub async fn options(
             .collect(),
         operators: builder::OPERATORS.iter().map(|o| (*o).to_owned()).collect(),
         datasets,
-        areas: ["刑事检察", "民事检察", "行政检察", "公益诉讼检察"]
-            .into_iter()
-            .map(str::to_owned)
-            .collect(),
+        areas: crate::api::areas_zh(),
     }))
 }
 

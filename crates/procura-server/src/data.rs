@@ -555,10 +555,7 @@ pub async fn models(
                         .meta
                         .legal_basis
                         .iter()
-                        .map(|b| crate::api::LegalBasisView {
-                            law: b.law.clone(),
-                            article: b.article.clone(),
-                        })
+                        .map(crate::api::LegalBasisView::from)
                         .collect(),
                     follow_up: m.meta.follow_up.join("、"),
                     parameters: m.parameters.iter().map(parameter_view).collect(),
