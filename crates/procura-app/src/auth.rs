@@ -2,8 +2,18 @@
 //!
 //! Passwords are hashed with Argon2id (PHC strings); session tokens are 256 random bits given
 //! to the browser once and stored only as their BLAKE3 digest; every session carries its own
-//! CSRF token. Five wrong passwords in a row lock an account for 15 minutes. A session ends
-//! after 8 hours without use.
+//! CSRF token.
+//!
+//! Guessing is slowed without letting anyone lock anyone out (ASVS 6.3.1, 6.3.8): an unknown
+//! user, a wrong password and a throttled attempt all answer the same error after the same
+//! Argon2 work; five failures for one account from one client address within 15 minutes
+//! refuse that address for that account, thirty from one address refuse the address; more
+//! than five failures on an account from anywhere delay every further attempt on it, but the
+//! correct password from a clean address is never refused. Argon2 runs on the blocking pool,
+//! at most as many at once as there are cores, so sign-ins cannot starve the API.
+//!
+//! A session ends after 15 idle minutes (configurable) and at the latest 8 hours after it
+//! began; expired sessions are purged.
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
@@ -11,17 +21,24 @@ use chrono::{DateTime, Duration, Utc};
 use procura_core::access::{self, Role};
 use procura_store::users::{self, DepartmentRecord, NewUser, UserRecord};
 
+use crate::audit::{Action, Event, Outcome};
 use crate::error::{Error, Result};
 use crate::{Actor, App, Capability, Principal, rfc3339};
 
-/// Failed logins in a row before the account locks.
-pub const MAX_FAILED_LOGINS: i64 = 5;
-/// How long a lock lasts.
-const LOCK_MINUTES: i64 = 15;
-/// Idle time after which a session ends.
-const SESSION_IDLE_HOURS: i64 = 8;
-/// Shortest acceptable password.
-pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Failed logins for one account from one address before that address is refused for it.
+pub const MAX_FAILED_LOGINS: usize = 5;
+/// Failed logins from one address (any accounts) before the address is refused.
+pub const MAX_FAILED_LOGINS_PER_CLIENT: usize = 30;
+/// The window those counts cover.
+const THROTTLE_MINUTES: i64 = 15;
+/// Idle time after which a session ends (default; `session_idle_minutes` in procura.toml).
+pub const SESSION_IDLE_MINUTES: i64 = 15;
+/// A session's absolute lifetime.
+pub const SESSION_MAX_HOURS: i64 = 8;
+/// How long a one-time password is valid.
+pub const ONE_TIME_PASSWORD_HOURS: i64 = 72;
+/// Shortest acceptable password (ASVS 6.2.1 asks ≥ 8; SECURITY.md sets 12).
+pub const MIN_PASSWORD_CHARS: usize = 12;
 
 /// An account as shown to administrators and to the user themself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,6 +156,99 @@ fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// At most this many Argon2 computations run at once (one per core), on the blocking pool.
+fn argon2_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    })
+}
+
+/// Verifies a password off the request threads, bounded.
+async fn verify_bounded(password: &str, hash: &str) -> Result<bool> {
+    let _permit = argon2_permits()
+        .acquire()
+        .await
+        .map_err(|_| Error::Internal("the password pool is closed".into()))?;
+    let (password, hash) = (password.to_owned(), hash.to_owned());
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| Error::Internal(format!("password check failed: {e}")))
+}
+
+/// Hashes a password off the request threads, bounded.
+async fn hash_bounded(password: &str) -> Result<String> {
+    let _permit = argon2_permits()
+        .acquire()
+        .await
+        .map_err(|_| Error::Internal("the password pool is closed".into()))?;
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| Error::Internal(format!("password hashing failed: {e}")))?
+}
+
+/// Recent failed logins, kept in memory: by (account, client) and by client.
+#[derive(Debug, Default)]
+pub(crate) struct LoginThrottle {
+    by_account_client: std::collections::HashMap<(String, String), Vec<DateTime<Utc>>>,
+    by_client: std::collections::HashMap<String, Vec<DateTime<Utc>>>,
+    by_account: std::collections::HashMap<String, Vec<DateTime<Utc>>>,
+}
+
+impl LoginThrottle {
+    fn prune(list: &mut Vec<DateTime<Utc>>, now: DateTime<Utc>) -> usize {
+        list.retain(|t| now - *t < Duration::minutes(THROTTLE_MINUTES));
+        list.len()
+    }
+
+    /// Whether this client is refused for this account; and the delay the account's recent
+    /// failures from anywhere impose.
+    fn check(&mut self, account: &str, client: &str, now: DateTime<Utc>) -> (bool, u64) {
+        let pair = self
+            .by_account_client
+            .get_mut(&(account.to_owned(), client.to_owned()))
+            .map_or(0, |l| Self::prune(l, now));
+        let from_client = self
+            .by_client
+            .get_mut(client)
+            .map_or(0, |l| Self::prune(l, now));
+        let on_account = self
+            .by_account
+            .get_mut(account)
+            .map_or(0, |l| Self::prune(l, now));
+        let refused = pair >= MAX_FAILED_LOGINS || from_client >= MAX_FAILED_LOGINS_PER_CLIENT;
+        let delay_ms = (on_account.saturating_sub(MAX_FAILED_LOGINS) as u64 * 250).min(3_000);
+        (refused, delay_ms)
+    }
+
+    fn fail(&mut self, account: &str, client: &str, now: DateTime<Utc>) {
+        if self.by_account_client.len() > 100_000 {
+            self.by_account_client
+                .retain(|_, l| Self::prune(l, now) > 0);
+            self.by_client.retain(|_, l| Self::prune(l, now) > 0);
+            self.by_account.retain(|_, l| Self::prune(l, now) > 0);
+        }
+        self.by_account_client
+            .entry((account.to_owned(), client.to_owned()))
+            .or_default()
+            .push(now);
+        self.by_client
+            .entry(client.to_owned())
+            .or_default()
+            .push(now);
+        self.by_account
+            .entry(account.to_owned())
+            .or_default()
+            .push(now);
+    }
+
+    fn succeed(&mut self, account: &str, client: &str) {
+        self.by_account_client
+            .remove(&(account.to_owned(), client.to_owned()));
+    }
+}
+
 /// A hash to verify against when the user does not exist, so that a wrong user name takes as
 /// long as a wrong password.
 fn dummy_hash() -> &'static str {
@@ -146,11 +256,77 @@ fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| hash_password("procura-timing-equaliser").unwrap_or_default())
 }
 
-fn check_password_rules(password: &str) -> Result<()> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
+/// Passwords nobody may choose: the most common ones (case-insensitive), beyond the patterns
+/// [`check_password_rules`] refuses.
+const COMMON_PASSWORDS: &[&str] = &[
+    "123456789012",
+    "1234567890ab",
+    "qwertyuiopas",
+    "password1234",
+    "password12345",
+    "passw0rd1234",
+    "administrator",
+    "admin1234567",
+    "abc123456789",
+    "iloveyou1234",
+    "qwerty123456",
+    "1q2w3e4r5t6y",
+    "1qaz2wsx3edc",
+    "zaq12wsxcde3",
+    "woaini123456",
+    "aa1234567890",
+    "asdfghjkl123",
+    "welcome12345",
+    "changeme1234",
+    "letmein12345",
+    "p@ssw0rd1234",
+    "jiancha12345",
+    "jianchayuan1",
+    "procura12345",
+    "88888888888888",
+];
+
+/// The password policy: at least [`MIN_PASSWORD_CHARS`] characters, at most 128; not a
+/// common password, not one character repeated, not a keyboard or alphabet run, and not
+/// containing the user name. No composition rules (ASVS 6.2.5).
+pub fn check_password_rules_for(password: &str, username: &str) -> Result<()> {
+    let chars: Vec<char> = password.chars().collect();
+    if chars.len() < MIN_PASSWORD_CHARS {
         return Err(Error::Invalid(format!(
             "密码至少 {MIN_PASSWORD_CHARS} 个字符 (a password needs at least {MIN_PASSWORD_CHARS} characters)"
         )));
+    }
+    if chars.len() > 128 {
+        return Err(Error::Invalid(
+            "密码最多 128 个字符 (a password has at most 128 characters)".into(),
+        ));
+    }
+    let lower = password.to_lowercase();
+    let distinct: std::collections::HashSet<char> = chars.iter().copied().collect();
+    let run = chars.windows(2).all(|w| {
+        let (a, b) = (w[0] as i64, w[1] as i64);
+        (b - a).abs() == 1 && (b - a) == (chars[1] as i64 - chars[0] as i64)
+    });
+    let keyboard = [
+        "qwertyuiopasdfghjklzxcvbnm",
+        "1234567890",
+        "0987654321",
+        "1qaz2wsx3edc4rfv",
+    ]
+    .iter()
+    .any(|row| {
+        row.contains(lower.as_str())
+            || lower.chars().all(|c| row.contains(c)) && distinct.len() <= 4
+    });
+    let weak = COMMON_PASSWORDS.contains(&lower.as_str())
+        || distinct.len() <= 2
+        || run
+        || keyboard
+        || (!username.is_empty() && lower.contains(&username.to_lowercase()));
+    if weak {
+        return Err(Error::Invalid(
+            "密码过于简单或常见，请换一个 (the password is too common or too simple; choose another)".into(),
+        ));
     }
     Ok(())
 }
@@ -207,7 +383,12 @@ impl App {
         name: &str,
         areas: &[String],
     ) -> Result<DepartmentInfo> {
-        actor.require(Capability::ManageAccess)?;
+        self.require(
+            actor,
+            Capability::ManageAccess,
+            &format!("department:{name}"),
+        )
+        .await?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 64 {
             return Err(Error::Invalid(format!("invalid department name `{name}`")));
@@ -218,6 +399,13 @@ impl App {
             .collect::<Result<Vec<_>>>()?;
         let mut tx = self.store.begin().await?;
         let id = users::insert_department(&mut tx, name, &areas, &self.now_text()).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Event::ok(Action::DepartmentChange, format!("department:{name}"))
+                .detail(serde_json::json!({ "areas": areas })),
+        )
+        .await?;
         tx.commit().await.map_err(procura_store::Error::from)?;
         Ok(DepartmentInfo {
             id,
@@ -243,12 +431,17 @@ impl App {
 
     /// Creates an account. Roles are checked against the separation of duties (三员分立).
     pub async fn add_user(&self, actor: &Actor, request: &NewUserRequest) -> Result<CreatedUser> {
-        actor.require(Capability::ManageUsers)?;
+        self.require(
+            actor,
+            Capability::ManageUsers,
+            &format!("user:{}", request.username),
+        )
+        .await?;
         check_username(&request.username)?;
         access::validate_roles(&request.roles).map_err(|e| Error::Invalid(e.to_string()))?;
         let (password, one_time) = match &request.password {
             Some(password) => {
-                check_password_rules(password)?;
+                check_password_rules_for(password, &request.username)?;
                 (password.clone(), None)
             }
             None => {
@@ -256,7 +449,7 @@ impl App {
                 (password.clone(), Some(password))
             }
         };
-        let hash = hash_password(&password)?;
+        let hash = hash_bounded(&password).await?;
         let roles: Vec<&str> = request.roles.iter().map(|r| r.code()).collect();
         let mut tx = self.store.begin().await?;
         let department_id = match &request.department {
@@ -291,6 +484,14 @@ impl App {
         let record = users::user_by_name(&mut tx, &request.username)
             .await?
             .ok_or_else(|| Error::Internal("inserted user vanished".into()))?;
+        self.audit(
+            &mut tx,
+            actor,
+            Event::ok(Action::AccountChange, format!("user:{}", request.username)).detail(
+                serde_json::json!({ "created": true, "roles": roles, "department": request.department }),
+            ),
+        )
+        .await?;
         tx.commit().await.map_err(procura_store::Error::from)?;
         Ok(CreatedUser {
             user: user_info(&record)?,
@@ -301,6 +502,7 @@ impl App {
     /// Every account.
     pub async fn list_users(&self, actor: &Actor) -> Result<Vec<UserInfo>> {
         if !(actor.can(Capability::ManageUsers) || actor.can(Capability::ManageAccess)) {
+            self.audit_denied(actor, "users", "list users").await?;
             return Err(Error::Forbidden(
                 "只有系统管理员和安全保密管理员可以查看账户 (only the system and security administrators list accounts)".into(),
             ));
@@ -352,7 +554,8 @@ impl App {
         username: &str,
         disabled: bool,
     ) -> Result<UserInfo> {
-        actor.require(Capability::ManageUsers)?;
+        self.require(actor, Capability::ManageUsers, &format!("user:{username}"))
+            .await?;
         if disabled && username == actor.name() {
             return Err(Error::Invalid(
                 "不能停用自己的账户 (you cannot disable yourself)".into(),
@@ -366,6 +569,13 @@ impl App {
         let record = users::user_by_id(&mut tx, record.id)
             .await?
             .ok_or_else(|| Error::Internal("user vanished".into()))?;
+        self.audit(
+            &mut tx,
+            actor,
+            Event::ok(Action::AccountChange, format!("user:{username}"))
+                .detail(serde_json::json!({ "disabled": disabled })),
+        )
+        .await?;
         tx.commit().await.map_err(procura_store::Error::from)?;
         user_info(&record)
     }
@@ -373,60 +583,89 @@ impl App {
     /// Gives an account a new one-time password (to be changed at the next login), unlocks it
     /// and ends its sessions. Returns the password, to be shown once.
     pub async fn reset_password(&self, actor: &Actor, username: &str) -> Result<String> {
-        actor.require(Capability::ManageUsers)?;
+        self.require(actor, Capability::ManageUsers, &format!("user:{username}"))
+            .await?;
         let password = one_time_password()?;
-        let hash = hash_password(&password)?;
+        let hash = hash_bounded(&password).await?;
         let mut tx = self.store.begin().await?;
         let record = users::user_by_name(&mut tx, username)
             .await?
             .ok_or_else(|| Error::NotFound(format!("no user `{username}`")))?;
         users::set_password(&mut tx, record.id, &hash, true, &self.now_text()).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Event::ok(Action::AccountChange, format!("user:{username}"))
+                .detail(serde_json::json!({ "password_reset": true })),
+        )
+        .await?;
         tx.commit().await.map_err(procura_store::Error::from)?;
         Ok(password)
     }
 
-    /// Signs in. A wrong user name and a wrong password give the same error; the fifth wrong
-    /// password in a row locks the account.
-    pub async fn login(&self, username: &str, password: &str) -> Result<Login> {
+    /// Signs in from `client` (an address, for throttling and the audit trail). An unknown
+    /// user, a wrong password, a disabled account and a throttled address give the same error
+    /// after the same work; see the module documentation for the limits.
+    pub async fn login(&self, username: &str, password: &str, client: &str) -> Result<Login> {
         let now = self.now();
-        let mut tx = self.store.begin().await?;
-        let Some(record) = users::user_by_name(&mut tx, username).await? else {
-            verify_password(password, dummy_hash());
+        let attempted = crate::clean_text(username, 64);
+        let client = crate::clean_text(client, 64);
+        let (refused, delay_ms) = self.throttle()?.check(&attempted, &client, now);
+        if delay_ms > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+        }
+        let record = {
+            let mut connection = self.connection().await?;
+            users::user_by_name(&mut connection, username).await?
+        };
+        let hash = record
+            .as_ref()
+            .filter(|r| !r.disabled && !refused)
+            .map_or(dummy_hash(), |r| r.password_hash.as_str());
+        let correct = verify_bounded(password, hash).await?;
+        let anonymous = Actor::anonymous(&client);
+        let Some(record) = record.filter(|r| correct && !r.disabled && !refused) else {
+            self.throttle()?.fail(&attempted, &client, now);
+            let reason = if refused {
+                "throttled"
+            } else {
+                "bad_credentials"
+            };
+            let mut tx = self.store.begin().await?;
+            if let Some(id) = self.user_id_of(&attempted).await? {
+                users::record_failed_login(&mut tx, id, None).await?;
+            }
+            self.audit(
+                &mut tx,
+                &anonymous,
+                Event::ok(Action::LoginFailed, format!("user:{attempted}"))
+                    .outcome(Outcome::Failed(reason.into())),
+            )
+            .await?;
+            tx.commit().await.map_err(procura_store::Error::from)?;
             return Err(bad_credentials());
         };
-        if let Some(until) = &record.locked_until
-            && until.as_str() > rfc3339(now).as_str()
-        {
-            return Err(Error::Locked {
-                until: until.clone(),
-            });
-        }
-        if record.disabled {
-            verify_password(password, dummy_hash());
-            return Err(bad_credentials());
-        }
-        if !verify_password(password, &record.password_hash) {
-            let failures = if record.locked_until.is_some() {
-                1 // a lock that has run out starts a new count
-            } else {
-                record.failed_logins + 1
-            };
-            if record.locked_until.is_some() {
-                users::clear_failed_logins(&mut tx, record.id).await?;
-            }
-            let lock = (failures >= MAX_FAILED_LOGINS)
-                .then(|| rfc3339(now + Duration::minutes(LOCK_MINUTES)));
-            users::record_failed_login(&mut tx, record.id, lock.as_deref()).await?;
-            tx.commit().await.map_err(procura_store::Error::from)?;
-            return Err(match lock {
-                Some(until) => Error::Locked { until },
-                None => bad_credentials(),
-            });
-        }
-        users::clear_failed_logins(&mut tx, record.id).await?;
+        self.throttle()?.succeed(&attempted, &client);
         let token = random_hex(32)?;
         let csrf_token = random_hex(32)?;
-        let expires_at = rfc3339(now + Duration::hours(SESSION_IDLE_HOURS));
+        let expires_at = rfc3339(self.session_expiry(now, now));
+        let info = user_info(&record)?;
+        let actor = Actor::user(
+            info.username.clone(),
+            Principal {
+                user_id: info.id,
+                display_name: info.display_name.clone(),
+                roles: info.roles.clone(),
+                department_id: info.department_id,
+                department: info.department.clone(),
+                granted_departments: Vec::new(),
+                must_change_password: info.must_change_password,
+            },
+        )
+        .with_client(&client);
+        let mut tx = self.store.begin().await?;
+        users::clear_failed_logins(&mut tx, record.id).await?;
+        users::purge_sessions(&mut tx, &rfc3339(now)).await?;
         users::insert_session(
             &mut tx,
             &token_digest(&token),
@@ -436,17 +675,44 @@ impl App {
             &expires_at,
         )
         .await?;
+        self.audit(
+            &mut tx,
+            &actor,
+            Event::ok(Action::Login, format!("user:{}", info.username)),
+        )
+        .await?;
         tx.commit().await.map_err(procura_store::Error::from)?;
         Ok(Login {
             token,
             csrf_token,
-            user: user_info(&record)?,
+            user: info,
             expires_at,
         })
     }
 
-    /// The actor behind a session token; extends the session when it is used (at most once a
-    /// minute, so that reads do not write on every request).
+    async fn user_id_of(&self, username: &str) -> Result<Option<i64>> {
+        let mut connection = self.connection().await?;
+        Ok(users::user_by_name(&mut connection, username)
+            .await?
+            .map(|r| r.id))
+    }
+
+    fn throttle(&self) -> Result<std::sync::MutexGuard<'_, LoginThrottle>> {
+        self.throttle
+            .lock()
+            .map_err(|_| Error::Internal("login throttle poisoned".into()))
+    }
+
+    /// When a session begun at `created` and used at `now` ends: idle timeout, capped by the
+    /// absolute lifetime.
+    fn session_expiry(&self, created: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+        let idle = now + Duration::minutes(self.session_idle_minutes);
+        idle.min(created + Duration::hours(SESSION_MAX_HOURS))
+    }
+
+    /// The actor behind a session token; extends the session's idle expiry when it is used
+    /// (at most once a minute, so that reads do not write on every request), never beyond its
+    /// absolute lifetime.
     pub async fn authenticate(&self, token: &str) -> Result<Session> {
         let now = self.now();
         let now_text = rfc3339(now);
@@ -459,10 +725,13 @@ impl App {
             .await?
             .filter(|u| !u.disabled)
             .ok_or_else(session_expired)?;
-        let renewed = now + Duration::hours(SESSION_IDLE_HOURS);
-        let current = DateTime::parse_from_rfc3339(&session.expires_at)
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or(now);
+        let parse = |text: &str| {
+            DateTime::parse_from_rfc3339(text)
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or(now)
+        };
+        let renewed = self.session_expiry(parse(&session.created_at), now);
+        let current = parse(&session.expires_at);
         if renewed - current > Duration::minutes(1) {
             users::touch_session(&mut connection, &digest, &now_text, &rfc3339(renewed)).await?;
         }
@@ -484,9 +753,15 @@ impl App {
     }
 
     /// Ends a session.
-    pub async fn logout(&self, token: &str) -> Result<()> {
+    pub async fn logout(&self, actor: &Actor, token: &str) -> Result<()> {
         let mut tx = self.store.begin().await?;
         users::delete_session(&mut tx, &token_digest(token)).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Event::ok(Action::Logout, format!("user:{}", actor.name())),
+        )
+        .await?;
         tx.commit().await.map_err(procura_store::Error::from)?;
         Ok(())
     }
@@ -501,31 +776,50 @@ impl App {
         user_info(&record)
     }
 
-    /// Changes the signed-in user's password (the old one is checked). Ends their other
-    /// sessions; the caller signs in again.
+    /// Changes the signed-in user's password (the old one is checked, and a wrong one counts
+    /// as a failed login). Ends their other sessions; the caller signs in again.
     pub async fn change_password(&self, actor: &Actor, old: &str, new: &str) -> Result<()> {
         let principal = actor.principal().ok_or_else(session_expired)?;
-        check_password_rules(new)?;
+        check_password_rules_for(new, actor.name())?;
         if old == new {
             return Err(Error::Invalid(
                 "新密码不能与旧密码相同 (the new password must differ from the old one)".into(),
             ));
         }
-        let mut tx = self.store.begin().await?;
-        let record = users::user_by_id(&mut tx, principal.user_id)
-            .await?
-            .ok_or_else(session_expired)?;
-        if !verify_password(old, &record.password_hash) {
+        let now = self.now();
+        let (refused, delay_ms) = self.throttle()?.check(actor.name(), actor.client(), now);
+        if delay_ms > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+        }
+        let record = {
+            let mut connection = self.connection().await?;
+            users::user_by_id(&mut connection, principal.user_id)
+                .await?
+                .ok_or_else(session_expired)?
+        };
+        if refused || !verify_bounded(old, &record.password_hash).await? {
+            self.throttle()?.fail(actor.name(), actor.client(), now);
+            let mut tx = self.store.begin().await?;
+            users::record_failed_login(&mut tx, record.id, None).await?;
+            self.audit(
+                &mut tx,
+                actor,
+                Event::ok(Action::PasswordChange, format!("user:{}", actor.name()))
+                    .outcome(Outcome::Failed("wrong_current_password".into())),
+            )
+            .await?;
+            tx.commit().await.map_err(procura_store::Error::from)?;
             return Err(Error::Invalid(
                 "原密码错误 (the current password is wrong)".into(),
             ));
         }
-        users::set_password(
+        let hash = hash_bounded(new).await?;
+        let mut tx = self.store.begin().await?;
+        users::set_password(&mut tx, record.id, &hash, false, &self.now_text()).await?;
+        self.audit(
             &mut tx,
-            record.id,
-            &hash_password(new)?,
-            false,
-            &self.now_text(),
+            actor,
+            Event::ok(Action::PasswordChange, format!("user:{}", actor.name())),
         )
         .await?;
         tx.commit().await.map_err(procura_store::Error::from)?;
@@ -541,8 +835,9 @@ impl App {
         department: &str,
         reason: &str,
         days: i64,
-    ) -> Result<()> {
-        actor.require(Capability::ManageAccess)?;
+    ) -> Result<i64> {
+        self.require(actor, Capability::ManageAccess, &format!("user:{username}"))
+            .await?;
         if reason.trim().is_empty() {
             return Err(Error::Invalid(
                 "授权必须说明理由 (a grant needs a reason)".into(),
@@ -564,7 +859,7 @@ impl App {
             .find(|d| d.name == department)
             .ok_or_else(|| Error::NotFound(format!("no department `{department}`")))?
             .id;
-        users::insert_grant(
+        let id = users::insert_grant(
             &mut tx,
             user.id,
             department_id,
@@ -572,6 +867,43 @@ impl App {
             reason.trim(),
             &rfc3339(now),
             &rfc3339(now + Duration::days(days)),
+        )
+        .await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Event::ok(Action::GrantChange, format!("user:{username}")).detail(
+                serde_json::json!({ "grant": id, "department": department, "days": days, "reason": reason.trim() }),
+            ),
+        )
+        .await?;
+        tx.commit().await.map_err(procura_store::Error::from)?;
+        Ok(id)
+    }
+
+    /// Every cross-department grant, newest first (live, expired and revoked).
+    pub async fn grants(&self, actor: &Actor) -> Result<Vec<users::GrantRecord>> {
+        self.require(actor, Capability::ManageAccess, "grants")
+            .await?;
+        let mut connection = self.connection().await?;
+        Ok(users::grants(&mut connection).await?)
+    }
+
+    /// Revokes a grant; it stops working at the holder's next request.
+    pub async fn revoke_grant(&self, actor: &Actor, id: i64) -> Result<()> {
+        self.require(actor, Capability::ManageAccess, &format!("grant:{id}"))
+            .await?;
+        let mut tx = self.store.begin().await?;
+        if !users::revoke_grant(&mut tx, id, &self.now_text()).await? {
+            return Err(Error::NotFound(format!(
+                "没有生效中的授权 {id} (no live grant {id})"
+            )));
+        }
+        self.audit(
+            &mut tx,
+            actor,
+            Event::ok(Action::GrantChange, format!("grant:{id}"))
+                .detail(serde_json::json!({ "revoked": true })),
         )
         .await?;
         tx.commit().await.map_err(procura_store::Error::from)?;

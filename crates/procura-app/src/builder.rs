@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use procura_core::field::FieldType;
 use procura_models::run;
 
+use crate::audit::{Action, Event};
 use crate::error::{Error, Result};
 use crate::workspace::write_new_or_replace;
 use crate::{Actor, App, Capability};
@@ -317,7 +318,8 @@ impl App {
 
     /// The manifest a draft compiles to, checked by the same parser as every model.
     pub async fn draft_manifest(&self, actor: &Actor, draft: &ModelDraft) -> Result<String> {
-        actor.require(Capability::RunModels)?;
+        self.require(actor, Capability::RunModels, &format!("model:{}", draft.id))
+            .await?;
         check_id(&draft.id)?;
         if draft.name_zh.trim().is_empty() {
             return Err(Error::Invalid(
@@ -588,13 +590,66 @@ impl App {
         Ok(out)
     }
 
-    /// Runs a draft on the current data and returns what it finds; records nothing.
+    /// Runs a draft on the current data and returns how many clues it finds with a masked
+    /// sample; records no run, but the preview itself goes into the audit trail.
+    ///
+    /// A preview is a model administrator's tool, and a model administrator may not read case
+    /// data: so the sample's ID numbers, phone numbers and names are masked, and filters on
+    /// identifying columns (ID numbers, names, phones, plates, case numbers) are refused —
+    /// otherwise a preview filtered on one ID number would answer "is this person in the
+    /// custody (pension, death …) data".
     pub async fn preview_draft(&self, actor: &Actor, draft: &ModelDraft) -> Result<Preview> {
         let manifest = self.draft_manifest(actor, draft).await?;
+        let datasets = self.list_datasets_inner().await?;
+        for input in std::iter::once(&draft.primary).chain(draft.secondary.as_ref()) {
+            let Some(dataset) = datasets.iter().find(|d| d.name == input.dataset) else {
+                continue;
+            };
+            for filter in &input.filters {
+                let identifying = dataset
+                    .latest
+                    .columns
+                    .iter()
+                    .find(|c| c.name == filter.column)
+                    .is_some_and(|c| {
+                        matches!(
+                            c.field_type,
+                            FieldType::PersonId
+                                | FieldType::OrgId
+                                | FieldType::Name
+                                | FieldType::Phone
+                                | FieldType::Plate
+                                | FieldType::CaseNumber
+                        )
+                    });
+                if identifying {
+                    self.audit_denied(
+                        actor,
+                        &format!("dataset:{}", input.dataset),
+                        "preview_filter_on_identifier",
+                    )
+                    .await?;
+                    return Err(Error::Forbidden(format!(
+                        "预览不能按个人标识字段「{}」筛选；请保存模型后由有权限的人员运行 (a preview may not filter on the identifying column `{}`; save the model and have it run)",
+                        filter.column, filter.column
+                    )));
+                }
+            }
+        }
         let model = procura_models::manifest::parse(&manifest, &|_| None)?;
-        let (inputs, _) = self.bind_inputs(&model, &[]).await?;
+        let (inputs, used) = self.bind_inputs(&model, &[]).await?;
         let prepared = run::prepare(&model, &inputs, &BTreeMap::new(), self.now().date_naive())?;
         let execution = run::execute_prepared(&model, &prepared).await?;
+        self.audit_alone(
+            actor,
+            Event::ok(Action::ModelPreview, format!("model:{}", draft.id)).detail(
+                serde_json::json!({
+                    "hits": execution.hits.len(),
+                    "inputs": used.iter().map(|u| format!("{}@{}", u.dataset, u.version)).collect::<Vec<_>>(),
+                }),
+            ),
+        )
+        .await?;
         Ok(Preview {
             manifest,
             hits: execution.hits.len(),
@@ -603,7 +658,7 @@ impl App {
                 .iter()
                 .take(20)
                 .map(|h| PreviewHit {
-                    title: h.title.clone(),
+                    title: masked_title(h),
                     severity: h.severity.clone(),
                     amount_fen: h.amount_fen,
                 })
@@ -613,7 +668,12 @@ impl App {
 
     /// Saves a draft into the workspace's model library. Fails if the id is taken.
     pub async fn save_draft(&self, actor: &Actor, draft: &ModelDraft) -> Result<String> {
-        actor.require(Capability::ManageModels)?;
+        self.require(
+            actor,
+            Capability::ManageModels,
+            &format!("model:{}", draft.id),
+        )
+        .await?;
         let manifest = self.draft_manifest(actor, draft).await?;
         if self
             .models(actor)?
@@ -633,7 +693,26 @@ impl App {
             actor.name(),
             self.now_text()
         );
+        self.audit_alone(
+            actor,
+            Event::ok(Action::ModelSave, format!("model:{}", draft.id)),
+        )
+        .await?;
         write_new_or_replace(&path, text.as_bytes())?;
         Ok(draft.id.clone())
     }
+}
+
+/// A clue title with its subjects' identifiers and names masked.
+fn masked_title(hit: &run::ClueHit) -> String {
+    let mut title = hit.title.clone();
+    for subject in &hit.subjects {
+        if !subject.id.is_empty() {
+            title = title.replace(&subject.id, &procura_core::mask::identifier(&subject.id));
+        }
+        if let Some(name) = subject.name.as_deref().filter(|n| !n.is_empty()) {
+            title = title.replace(name, &procura_core::mask::name(name));
+        }
+    }
+    procura_core::mask::in_text(&title)
 }

@@ -13,6 +13,7 @@ use procura_store::clues::{self, ClueFilter, ClueRecord, EventRecord, SubjectRec
 use crate::arrow::array::{Array, RecordBatch};
 use crate::arrow::compute::cast;
 use crate::arrow::datatypes::DataType;
+use crate::audit::{Action, Event};
 use crate::error::{Error, Result};
 use crate::{Actor, App};
 
@@ -126,7 +127,8 @@ pub enum ExportFormat {
 impl App {
     /// Clues by id.
     pub async fn list_clues(&self, actor: &Actor, query: &ClueQuery) -> Result<Vec<ClueInfo>> {
-        actor.require(crate::Capability::ReadClues)?;
+        self.require(actor, crate::Capability::ReadClues, "clues")
+            .await?;
         if actor.principal().is_some() {
             return Err(Error::Forbidden(
                 "signed-in users list clues page by page (App::clue_page)".into(),
@@ -154,6 +156,14 @@ impl App {
                 },
                 offset: 0,
             },
+        )
+        .await?;
+        drop(connection);
+        self.audit_alone(
+            actor,
+            Event::ok(Action::ClueList, "clues").detail(serde_json::json!({
+                "model": query.model, "status": query.status, "returned": records.len(),
+            })),
         )
         .await?;
         records.into_iter().map(clue_info).collect()
@@ -215,6 +225,14 @@ impl App {
                 rows,
             });
         }
+        drop(connection);
+        self.audit_alone(
+            actor,
+            Event::ok(Action::ClueRead, format!("clue:{id}")).detail(serde_json::json!({
+                "evidence_rows": evidence.iter().map(|e| e.rows.len()).sum::<usize>(),
+            })),
+        )
+        .await?;
         Ok(ClueDetail {
             clue: clue_info(record)?,
             subjects,
@@ -293,6 +311,16 @@ impl App {
             ExportFormat::Xlsx => xlsx_bytes(&header, &rows)?,
             ExportFormat::Csv => csv_bytes(&header, &rows)?,
         };
+        // Recorded before the file appears: an export whose record cannot be written fails.
+        self.audit_alone(
+            actor,
+            Event::ok(Action::ClueExport, "clues").detail(serde_json::json!({
+                "rows": list.len(),
+                "format": match format { ExportFormat::Xlsx => "xlsx", ExportFormat::Csv => "csv" },
+                "ids": list.iter().map(|c| c.id).collect::<Vec<_>>(),
+            })),
+        )
+        .await?;
         write_atomically(path, &bytes)?;
         Ok(list.len())
     }

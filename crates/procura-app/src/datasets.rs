@@ -12,6 +12,7 @@ use procura_ingest::{
 use procura_store::catalog::{self, NewVersion, VersionRecord};
 use serde::{Deserialize, Serialize};
 
+use crate::audit::{Action, Event};
 use crate::error::{Error, Result};
 use crate::workspace::sync_dir;
 use crate::{Actor, App};
@@ -125,7 +126,8 @@ pub struct DropReport {
 impl App {
     /// Proposes a mapping for a file without ingesting it.
     pub async fn suggest_mapping(&self, actor: &Actor, request: &IngestRequest) -> Result<Mapping> {
-        actor.require(crate::Capability::Ingest)?;
+        self.require(actor, crate::Capability::Ingest, "ingest")
+            .await?;
         let read = read_options(request)?;
         let path = request.path.clone();
         let scratch = self.workspace.tmp();
@@ -143,7 +145,12 @@ impl App {
         request: &IngestRequest,
         progress: Arc<dyn Progress + Send + Sync>,
     ) -> Result<VersionInfo> {
-        actor.require(crate::Capability::Ingest)?;
+        self.require(
+            actor,
+            crate::Capability::Ingest,
+            &format!("dataset:{}", request.dataset),
+        )
+        .await?;
         let dataset = DatasetName::parse(&request.dataset)?;
         let mapping = request
             .mapping
@@ -268,6 +275,18 @@ impl App {
             },
         )
         .await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Event::ok(Action::Ingest, format!("dataset:{dataset}")).detail(serde_json::json!({
+                "version": record.version,
+                "rows": publication.n_rows,
+                "rejected": publication.report.rows_rejected,
+                "digest": publication.digest,
+                "source": publication.source,
+            })),
+        )
+        .await?;
         std::fs::rename(&publication.temp, &target)
             .map_err(Error::io("cannot publish", &target))?;
         let committed = async {
@@ -294,8 +313,13 @@ impl App {
 
     /// Live datasets with their newest version.
     pub async fn list_datasets(&self, actor: &Actor) -> Result<Vec<DatasetInfo>> {
-        actor.require(crate::Capability::ReadCatalog)?;
-        self.list_datasets_inner().await
+        self.require(actor, crate::Capability::ReadCatalog, "datasets")
+            .await?;
+        let mut list = self.list_datasets_inner().await?;
+        for dataset in &mut list {
+            redact_for(actor, &mut dataset.latest);
+        }
+        Ok(list)
     }
 
     pub(crate) async fn list_datasets_inner(&self) -> Result<Vec<DatasetInfo>> {
@@ -320,7 +344,12 @@ impl App {
         name: &str,
         version: Option<i64>,
     ) -> Result<VersionInfo> {
-        actor.require(crate::Capability::ReadCatalog)?;
+        self.require(
+            actor,
+            crate::Capability::ReadCatalog,
+            &format!("dataset:{name}"),
+        )
+        .await?;
         let mut connection = self.connection().await?;
         let record = catalog::version(&mut connection, name, version)
             .await?
@@ -328,25 +357,54 @@ impl App {
                 Some(v) => Error::NotFound(format!("dataset `{name}` has no version {v}")),
                 None => Error::NotFound(format!("no dataset named `{name}`")),
             })?;
-        self.version_info(record)
+        drop(connection);
+        let mut info = self.version_info(record)?;
+        redact_for(actor, &mut info);
+        self.audit_alone(
+            actor,
+            Event::ok(Action::DatasetRead, format!("dataset:{name}"))
+                .detail(serde_json::json!({ "version": info.version, "quality_report": true })),
+        )
+        .await?;
+        Ok(info)
     }
 
     /// Every version of a dataset, oldest first.
     pub async fn dataset_versions(&self, actor: &Actor, name: &str) -> Result<Vec<VersionInfo>> {
-        actor.require(crate::Capability::ReadCatalog)?;
+        self.require(
+            actor,
+            crate::Capability::ReadCatalog,
+            &format!("dataset:{name}"),
+        )
+        .await?;
         let mut connection = self.connection().await?;
         let records = catalog::versions(&mut connection, name).await?;
         if records.is_empty() {
             return Err(Error::NotFound(format!("no dataset named `{name}`")));
         }
-        records.into_iter().map(|r| self.version_info(r)).collect()
+        drop(connection);
+        let mut list = records
+            .into_iter()
+            .map(|r| self.version_info(r))
+            .collect::<Result<Vec<_>>>()?;
+        for info in &mut list {
+            redact_for(actor, info);
+        }
+        self.audit_alone(
+            actor,
+            Event::ok(Action::DatasetRead, format!("dataset:{name}"))
+                .detail(serde_json::json!({ "versions": list.len() })),
+        )
+        .await?;
+        Ok(list)
     }
 
     /// Drops a dataset: it disappears from lists and SQL, its name becomes free, and its files
     /// are removed, except those that clue evidence cites (kept so that a clue can always be
     /// traced back to its source rows).
     pub async fn drop_dataset(&self, actor: &Actor, name: &str) -> Result<DropReport> {
-        actor.require(crate::Capability::Ingest)?;
+        self.require(actor, crate::Capability::Ingest, &format!("dataset:{name}"))
+            .await?;
         let now = self.now_text();
         let mut tx = self.store.begin().await?;
         let versions = catalog::drop_dataset(&mut tx, name, actor.name(), &now)
@@ -357,6 +415,13 @@ impl App {
                 }
                 other => Error::Store(other),
             })?;
+        self.audit(
+            &mut tx,
+            actor,
+            Event::ok(Action::DatasetDrop, format!("dataset:{name}"))
+                .detail(serde_json::json!({ "versions": versions.len() })),
+        )
+        .await?;
         tx.commit().await.map_err(procura_store::Error::from)?;
         // Files go after the commit: a crash in between leaves files that the catalog still
         // lists as present, never a catalog row without its file.
@@ -415,6 +480,32 @@ impl App {
             created_by: record.created_by,
         })
     }
+}
+
+/// Who may see raw values in quality reports: the data administrators who ingest (and the
+/// local operator). Everyone else sees the examples masked and no server paths.
+fn redact_for(actor: &Actor, info: &mut VersionInfo) {
+    if actor.can(crate::Capability::Ingest) {
+        return;
+    }
+    let report = &mut info.report;
+    let mut examples: Vec<&mut procura_ingest::quality::Example> =
+        report.rejected.examples.iter_mut().collect();
+    for column in &mut report.columns {
+        examples.extend(column.issues.examples.iter_mut());
+    }
+    for example in examples {
+        let masked = procura_core::mask::identifier(&example.value);
+        example.message =
+            procura_core::mask::in_text(&example.message.replace(&example.value, &masked));
+        example.value = masked;
+    }
+    info.path = PathBuf::from(
+        info.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    );
 }
 
 /// The pooled connection type, named once so the façade's signatures stay free of sqlx.

@@ -10,6 +10,7 @@
 //! person-level data leaves Procura only through methods of [`App`], which is where audit and
 //! access control will hook in.
 
+pub mod audit;
 pub mod auth;
 pub mod builder;
 pub mod clues;
@@ -48,6 +49,12 @@ pub use workspace::Workspace;
 pub struct Actor {
     name: String,
     principal: Option<Principal>,
+    /// Where the request came from (`cli` for the command line).
+    client: String,
+    /// The purpose the user stated for this request, recorded in the audit trail.
+    purpose: Option<String>,
+    /// Nobody signed in (a failed sign-in): no rights at all.
+    anonymous: bool,
 }
 
 /// A signed-in user's identity, roles and data scope.
@@ -79,14 +86,60 @@ impl Actor {
         Ok(Actor {
             name: name.to_owned(),
             principal: None,
+            client: "cli".into(),
+            purpose: None,
+            anonymous: false,
         })
+    }
+
+    /// Someone not signed in, calling from `client` (recorded for failed sign-ins).
+    pub(crate) fn anonymous(client: &str) -> Actor {
+        Actor {
+            name: "anonymous".into(),
+            principal: None,
+            client: clean_text(client, 64),
+            purpose: None,
+            anonymous: true,
+        }
+    }
+
+    /// Whether nobody is signed in.
+    pub fn is_anonymous(&self) -> bool {
+        self.anonymous
     }
 
     pub(crate) fn user(name: String, principal: Principal) -> Actor {
         Actor {
             name,
             principal: Some(principal),
+            client: "cli".into(),
+            purpose: None,
+            anonymous: false,
         }
+    }
+
+    /// The same actor, calling from a client address (recorded in the audit trail).
+    pub fn with_client(mut self, client: &str) -> Actor {
+        self.client = clean_text(client, 64);
+        self
+    }
+
+    /// The same actor, stating a purpose (查询事由) for this request.
+    pub fn with_purpose(mut self, purpose: Option<&str>) -> Actor {
+        self.purpose = purpose
+            .map(|p| clean_text(p, 200))
+            .filter(|p| !p.is_empty());
+        self
+    }
+
+    /// The client address.
+    pub fn client(&self) -> &str {
+        &self.client
+    }
+
+    /// The stated purpose.
+    pub fn purpose(&self) -> Option<&str> {
+        self.purpose.as_deref()
     }
 
     /// The user name.
@@ -102,7 +155,7 @@ impl Actor {
     /// Whether the actor has a capability (the local operator has all).
     pub fn can(&self, capability: Capability) -> bool {
         match &self.principal {
-            None => true,
+            None => !self.anonymous,
             Some(p) => p.roles.iter().any(|r| access::allows(*r, capability)),
         }
     }
@@ -127,7 +180,7 @@ impl Actor {
 
     /// Fails with [`Error::Forbidden`] unless the actor is the local operator.
     pub fn require_local(&self, what: &str) -> Result<()> {
-        if self.principal.is_none() {
+        if self.principal.is_none() && !self.anonymous {
             Ok(())
         } else {
             Err(Error::Forbidden(format!(
@@ -150,6 +203,19 @@ impl Actor {
             },
         }
     }
+}
+
+/// Text from a client for the audit trail: control characters (CR, LF, ANSI escapes, bidi
+/// overrides) removed so that a record cannot forge another line, and bounded in length.
+pub(crate) fn clean_text(text: &str, max_chars: usize) -> String {
+    text.chars()
+        .filter(|c| {
+            !c.is_control() && !matches!(*c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+        .take(max_chars)
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }
 
 /// The source of "now". Tests inject a fixed clock.
@@ -182,6 +248,10 @@ pub struct App {
     workspace: Workspace,
     store: Store,
     clock: Arc<dyn Clock>,
+    audit_settings: audit::AuditSettings,
+    checkpoints: audit::CheckpointLock,
+    throttle: std::sync::Mutex<auth::LoginThrottle>,
+    session_idle_minutes: i64,
 }
 
 /// What `init` did.
@@ -219,7 +289,10 @@ impl App {
     pub async fn open_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<App> {
         let workspace = Workspace::open(&config.workspace)?;
         let settings = workspace.settings()?;
-        let url = config.database_url.clone().or(settings.database_url);
+        let url = config
+            .database_url
+            .clone()
+            .or(settings.database_url.clone());
         let store = match url {
             Some(url) => Store::open(&url).await?,
             None => Store::open_sqlite(&workspace.catalog_path()).await?,
@@ -234,10 +307,19 @@ impl App {
         for removed in workspace.recover(&live)? {
             tracing::warn!(path = %removed.display(), "removed a stray file left by an interrupted operation");
         }
+        let audit_settings = audit::AuditSettings::from_workspace(workspace.root(), &settings)?;
+        audit_settings.load_or_create_key()?;
         Ok(App {
             workspace,
             store,
             clock,
+            audit_settings,
+            checkpoints: audit::CheckpointLock::default(),
+            throttle: std::sync::Mutex::default(),
+            session_idle_minutes: settings
+                .session_idle_minutes
+                .unwrap_or(auth::SESSION_IDLE_MINUTES)
+                .clamp(1, 60 * auth::SESSION_MAX_HOURS),
         })
     }
 
@@ -254,8 +336,11 @@ impl App {
         }
     }
 
-    /// Closes the store (flushing SQLite's WAL).
+    /// Signs an audit checkpoint if one is due, then closes the store (flushing SQLite's WAL).
     pub async fn close(self) {
+        if let Err(error) = self.audit_checkpoint(false).await {
+            tracing::error!(%error, "audit checkpoint at close failed");
+        }
         self.store.close().await;
     }
 

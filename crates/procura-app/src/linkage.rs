@@ -343,7 +343,14 @@ impl App {
         actor: &Actor,
         request: &LinkRequest,
     ) -> Result<(TrainedModel, PathBuf)> {
-        actor.require(crate::Capability::RunModels)?;
+        self.require(actor, crate::Capability::RunModels, "linkage")
+            .await?;
+        self.audit_alone(
+            actor,
+            crate::audit::Event::ok(crate::audit::Action::Linkage, "linkage")
+                .detail(serde_json::json!({ "operation": "link_train" })),
+        )
+        .await?;
         let versions = self.linkable_versions(&request.datasets).await?;
         let input = self
             .read_person_input(&versions, self.now().date_naive())
@@ -406,7 +413,14 @@ impl App {
     /// Links persons and organisations across every dataset (or the given ones), and publishes
     /// the results as dataset versions.
     pub async fn link_run(&self, actor: &Actor, request: &LinkRequest) -> Result<LinkReport> {
-        actor.require(crate::Capability::RunModels)?;
+        self.require(actor, crate::Capability::RunModels, "linkage")
+            .await?;
+        self.audit_alone(
+            actor,
+            crate::audit::Event::ok(crate::audit::Action::Linkage, "linkage")
+                .detail(serde_json::json!({ "operation": "link_run" })),
+        )
+        .await?;
         let today = self.now().date_naive();
         let started = std::time::Instant::now();
         let versions = self.linkable_versions(&request.datasets).await?;
@@ -651,7 +665,14 @@ impl App {
         datasets: &[String],
         out: &std::path::Path,
     ) -> Result<u64> {
-        actor.require(crate::Capability::RunModels)?;
+        self.require(actor, crate::Capability::RunModels, "linkage")
+            .await?;
+        self.audit_alone(
+            actor,
+            crate::audit::Event::ok(crate::audit::Action::LinkageRead, "linkage")
+                .detail(serde_json::json!({ "operation": "link_export_features" })),
+        )
+        .await?;
         let versions = self.linkable_versions(datasets).await?;
         let input = self
             .read_person_input(&versions, self.now().date_naive())
@@ -678,7 +699,14 @@ impl App {
         same: bool,
         note: Option<&str>,
     ) -> Result<(String, String)> {
-        actor.require(crate::Capability::RunModels)?;
+        self.require(actor, crate::Capability::RunModels, "linkage")
+            .await?;
+        self.audit_alone(
+            actor,
+            crate::audit::Event::ok(crate::audit::Action::Linkage, "linkage")
+                .detail(serde_json::json!({ "operation": "link_judge" })),
+        )
+        .await?;
         let left = self.record_key_of(a).await?;
         let right = self.record_key_of(b).await?;
         if left == right {
@@ -693,7 +721,14 @@ impl App {
 
     /// Explains the match weight of two records, term by term.
     pub async fn link_explain(&self, actor: &Actor, a: &str, b: &str) -> Result<LinkExplanation> {
-        actor.require(crate::Capability::ReadClues)?;
+        self.require(actor, crate::Capability::ReadClues, "linkage")
+            .await?;
+        self.audit_alone(
+            actor,
+            crate::audit::Event::ok(crate::audit::Action::LinkageRead, "linkage")
+                .detail(serde_json::json!({ "operation": "link_explain" })),
+        )
+        .await?;
         let model = self.load_link_model()?.ok_or_else(|| {
             Error::Invalid("no linkage model yet: run `procura link run` first".into())
         })?;
@@ -757,7 +792,14 @@ impl App {
     /// Pairs waiting for a person's decision: scored between the probable threshold and 0.99,
     /// not yet judged, most uncertain first.
     pub async fn link_review(&self, actor: &Actor, limit: usize) -> Result<Vec<ReviewPair>> {
-        actor.require(crate::Capability::ReadClues)?;
+        self.require(actor, crate::Capability::ReadClues, "linkage")
+            .await?;
+        self.audit_alone(
+            actor,
+            crate::audit::Event::ok(crate::audit::Action::LinkageRead, "linkage")
+                .detail(serde_json::json!({ "operation": "link_review" })),
+        )
+        .await?;
         let mut connection = self.connection().await?;
         let Some(record) = catalog::version(&mut connection, PERSON_PAIRS, None).await? else {
             return Ok(Vec::new());

@@ -4,6 +4,7 @@ use procura_models::{Engine, TableSource};
 use procura_store::catalog;
 
 use crate::arrow::record_batch::RecordBatch;
+use crate::audit::{Action, Event};
 use crate::error::Result;
 use crate::{Actor, App};
 
@@ -12,7 +13,16 @@ impl App {
     pub async fn sql(&self, actor: &Actor, sql: &str) -> Result<Vec<RecordBatch>> {
         actor.require_local("ad-hoc SQL over person-level data")?;
         let engine = self.engine().await?;
-        Ok(engine.sql(sql).await?)
+        let batches = engine.sql(sql).await?;
+        self.audit_alone(
+            actor,
+            Event::ok(Action::Sql, "datasets").detail(serde_json::json!({
+                "sql": sql.chars().take(2000).collect::<String>(),
+                "rows": batches.iter().map(RecordBatch::num_rows).sum::<usize>(),
+            })),
+        )
+        .await?;
+        Ok(batches)
     }
 
     /// A query engine with every live dataset's newest version registered.

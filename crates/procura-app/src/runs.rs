@@ -13,6 +13,7 @@ use procura_store::clues::{self, FoundClue, SubjectRecord, Upserted};
 use procura_store::runs::{self, NewRun, RunEnd, RunRecord};
 use serde_json::json;
 
+use crate::audit::{Action, Event};
 use crate::error::{Error, Result};
 use crate::{Actor, App};
 
@@ -97,9 +98,12 @@ impl App {
         request: &RunRequest,
         progress: &dyn RunProgress,
     ) -> Result<RunInfo> {
-        actor.require(crate::Capability::RunModels)?;
+        let object = format!("model:{}", request.model);
+        self.require(actor, crate::Capability::RunModels, &object)
+            .await?;
         let entry = self.model(actor, &request.model)?;
         let model = &entry.model;
+        self.require_model_area(actor, model, &object).await?;
         progress.stage(&model.meta.id, "binding");
         let (inputs, used) = self.bind_inputs(model, &request.bindings).await?;
         let params: BTreeMap<String, String> = request.params.iter().cloned().collect();
@@ -205,6 +209,30 @@ impl App {
             .count() as i64;
         let n_gone = clues::mark_gone(&mut tx, &model.meta.id, run_id, actor.name(), &now).await?;
         procura_store::users::route_clues(&mut tx, &model.meta.id, model.meta.area.code()).await?;
+        // Parameters the caller set explicitly: the departures from the model's defaults.
+        let changed: BTreeMap<String, String> = request
+            .params
+            .iter()
+            .filter_map(|(name, _)| {
+                prepared
+                    .params
+                    .get(name)
+                    .map(|v| (name.clone(), v.display()))
+            })
+            .collect();
+        self.audit(
+            &mut tx,
+            actor,
+            Event::ok(Action::ModelRun, format!("model:{}", model.meta.id)).detail(json!({
+                "run": run_id,
+                "clues": execution.hits.len(),
+                "new": n_new,
+                "gone": n_gone,
+                "changed_params": changed,
+                "inputs": used.iter().map(|u| format!("{}@{}", u.dataset, u.version)).collect::<Vec<_>>(),
+            })),
+        )
+        .await?;
         runs::finish(
             &mut tx,
             run_id,
@@ -221,6 +249,50 @@ impl App {
         .await?;
         tx.commit().await.map_err(procura_store::Error::from)?;
         self.show_run(actor, run_id).await
+    }
+
+    /// Whether `actor` may run the model: the run right, the model exists, and it belongs to
+    /// an area the actor may run (see [`App::require_model_area`]). Refusals are recorded.
+    pub async fn may_run_model(&self, actor: &Actor, model_id: &str) -> Result<()> {
+        let object = format!("model:{model_id}");
+        self.require(actor, crate::Capability::RunModels, &object)
+            .await?;
+        let entry = self.model(actor, model_id)?;
+        self.require_model_area(actor, &entry.model, &object).await
+    }
+
+    /// Running a model changes what every department sees, so beyond the run right a department
+    /// head may run only the models of the areas their own department handles; the model
+    /// administrator runs any.
+    pub(crate) async fn require_model_area(
+        &self,
+        actor: &Actor,
+        model: &Model,
+        object: &str,
+    ) -> Result<()> {
+        let Some(principal) = actor.principal() else {
+            return Ok(());
+        };
+        if principal.roles.contains(&crate::Role::ModelAdmin) {
+            return Ok(());
+        }
+        let area = model.meta.area.code();
+        let mut connection = self.connection().await?;
+        let handles = procura_store::users::departments(&mut connection)
+            .await?
+            .into_iter()
+            .any(|d| Some(d.id) == principal.department_id && d.areas.iter().any(|a| a == area));
+        drop(connection);
+        if handles {
+            return Ok(());
+        }
+        self.audit_denied(actor, object, "model_outside_own_area")
+            .await?;
+        Err(Error::Forbidden(format!(
+            "只有模型管理员或「{}」业务部门负责人可以运行此模型 (only the model administrator or the head of the {} department may run this model)",
+            model.meta.area.zh(),
+            area
+        )))
     }
 
     /// The SQL a model compiles to against the current datasets (for review, and for running
@@ -368,7 +440,8 @@ impl App {
         model_id: Option<&str>,
         limit: i64,
     ) -> Result<Vec<RunInfo>> {
-        actor.require(crate::Capability::ReadModels)?;
+        self.require(actor, crate::Capability::ReadModels, "runs")
+            .await?;
         let mut connection = self.connection().await?;
         runs::list(&mut connection, model_id, limit)
             .await?
@@ -379,7 +452,8 @@ impl App {
 
     /// One run.
     pub async fn show_run(&self, actor: &Actor, id: i64) -> Result<RunInfo> {
-        actor.require(crate::Capability::ReadModels)?;
+        self.require(actor, crate::Capability::ReadModels, "runs")
+            .await?;
         let mut connection = self.connection().await?;
         let record = runs::get(&mut connection, id)
             .await?

@@ -8,6 +8,7 @@ use procura_core::clue::{ClueAction, ClueStatus, transition};
 use procura_store::clues::{self, ClueRecord, PageFilter, Scope, Sort};
 use procura_store::users;
 
+use crate::audit::{Action, Event};
 use crate::clues::{ClueInfo, clue_info};
 use crate::error::{Error, Result};
 use crate::{Actor, App, Capability, rfc3339};
@@ -208,8 +209,10 @@ fn status_of(record: &ClueRecord) -> Result<ClueStatus> {
         .map_err(|_| Error::Internal(format!("clue {} has status {}", record.id, record.status)))
 }
 
+/// The one answer for a clue that does not exist and a clue outside the caller's scope, so
+/// that ids cannot be probed.
 fn out_of_scope() -> Error {
-    Error::Forbidden("无权查看此线索 (this clue is outside your data scope)".into())
+    Error::Forbidden("线索不存在或不在您的数据范围内 (no such clue in your data scope)".into())
 }
 
 /// Whether the actor heads the department the clue is routed to (the local operator does).
@@ -257,10 +260,36 @@ pub fn allowed_steps(actor: &Actor, record: &ClueRecord) -> Vec<Step> {
     steps
 }
 
+/// The deepest page a list serves (200 per page: 100,000 clues). Beyond it, filter.
+pub const MAX_PAGE: i64 = 500;
+
 impl App {
-    /// One page of the clues in the actor's scope.
+    /// One page of the clues in the actor's scope (the view is recorded in the audit trail).
     pub async fn clue_page(&self, actor: &Actor, search: &ClueSearch) -> Result<CluePage> {
+        self.require(actor, Capability::ReadClues, "clues").await?;
+        let page = self.clue_page_unaudited(actor, search).await?;
+        self.audit_alone(
+            actor,
+            Event::ok(Action::ClueList, "clues").detail(serde_json::json!({
+                "page": page.page,
+                "ids": page.items.iter().map(|c| c.id).collect::<Vec<_>>(),
+                "filter": {
+                    "model": search.model, "status": search.status, "area": search.area,
+                    "mine": search.mine, "text": search.text, "overdue": search.overdue,
+                },
+            })),
+        )
+        .await?;
+        Ok(page)
+    }
+
+    async fn clue_page_unaudited(&self, actor: &Actor, search: &ClueSearch) -> Result<CluePage> {
         actor.require(Capability::ReadClues)?;
+        if search.page > MAX_PAGE || search.page_size > 200 {
+            return Err(Error::Invalid(format!(
+                "页码最大为 {MAX_PAGE}，每页最多 200 条；请用筛选条件缩小范围 (page is at most {MAX_PAGE} and page_size at most 200; narrow the search instead)"
+            )));
+        }
         let page = search.page.max(1);
         let page_size = if search.page_size <= 0 {
             20
@@ -340,11 +369,19 @@ impl App {
         id: i64,
         record_access: bool,
     ) -> Result<ClueRecord> {
-        actor.require(Capability::ReadClues)?;
+        self.require(actor, Capability::ReadClues, &format!("clue:{id}"))
+            .await?;
         let mut connection = self.connection().await?;
-        let record = clues::get(&mut connection, id)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("线索 {id} 不存在 (no clue {id})")))?;
+        let record = clues::get(&mut connection, id).await?;
+        drop(connection);
+        let Some(record) = record else {
+            if actor.principal().is_none() {
+                return Err(Error::NotFound(format!("线索 {id} 不存在 (no clue {id})")));
+            }
+            self.audit_denied(actor, &format!("clue:{id}"), "out_of_scope")
+                .await?;
+            return Err(out_of_scope());
+        };
         let Scope::Limited { user, .. } = actor.clue_scope() else {
             return Ok(record);
         };
@@ -358,8 +395,9 @@ impl App {
             Some(d) if principal.department_id == Some(d) => Ok(record),
             Some(d) if principal.granted_departments.contains(&d) => {
                 if record_access {
+                    let mut tx = self.store.begin().await?;
                     clues::insert_event(
-                        &mut connection,
+                        &mut tx,
                         id,
                         &self.now_text(),
                         actor.name(),
@@ -369,10 +407,16 @@ impl App {
                         Some("跨部门授权查看 (viewed under a cross-department grant)"),
                     )
                     .await?;
+                    tx.commit().await.map_err(procura_store::Error::from)?;
                 }
                 Ok(record)
             }
-            _ => Err(out_of_scope()),
+            _ => {
+                // Audited exactly like a clue that does not exist.
+                self.audit_denied(actor, &format!("clue:{id}"), "out_of_scope")
+                    .await?;
+                Err(out_of_scope())
+            }
         }
     }
 
@@ -440,6 +484,14 @@ impl App {
             },
         )
         .await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Event::ok(Action::ClueStep, format!("clue:{id}")).detail(
+                serde_json::json!({ "step": "assign", "to": to.code(), "assignee": person.username }),
+            ),
+        )
+        .await?;
         tx.commit().await.map_err(procura_store::Error::from)?;
         Ok(())
     }
@@ -469,6 +521,13 @@ impl App {
         let mut tx = self.store.begin().await?;
         let comment =
             clues::insert_comment(&mut tx, id, &self.now_text(), actor.name(), &text).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Event::ok(Action::ClueStep, format!("clue:{id}"))
+                .detail(serde_json::json!({ "step": "comment", "comment": comment })),
+        )
+        .await?;
         tx.commit().await.map_err(procura_store::Error::from)?;
         Ok(comment)
     }
@@ -545,6 +604,14 @@ impl App {
             },
         )
         .await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Event::ok(Action::ClueStep, format!("clue:{id}")).detail(
+                serde_json::json!({ "step": "conclude", "to": to.code(), "outcome": outcome, "act": act, "reason": reason }),
+            ),
+        )
+        .await?;
         tx.commit().await.map_err(procura_store::Error::from)?;
         Ok(())
     }
@@ -584,7 +651,7 @@ impl App {
 
     /// The home page figures for the actor.
     pub async fn home(&self, actor: &Actor) -> Result<Home> {
-        actor.require(Capability::ReadClues)?;
+        self.require(actor, Capability::ReadClues, "home").await?;
         let mut connection = self.connection().await?;
         let counts = clues::status_counts(&mut connection, &actor.clue_scope()).await?;
         drop(connection);
@@ -598,8 +665,8 @@ impl App {
                 (s, n)
             })
             .collect();
-        let due_soon = self
-            .clue_page(
+        let due_soon: Vec<ClueInfo> = self
+            .clue_page_unaudited(
                 actor,
                 &ClueSearch {
                     // A procurator's own deadlines; a department head's whole department's.
@@ -616,7 +683,7 @@ impl App {
             .filter(|c| c.due_at.is_some() && !c.status.is_terminal())
             .collect();
         let overdue = self
-            .clue_page(
+            .clue_page_unaudited(
                 actor,
                 &ClueSearch {
                     overdue: true,
@@ -626,6 +693,13 @@ impl App {
             )
             .await?
             .total;
+        self.audit_alone(
+            actor,
+            Event::ok(Action::ClueList, "home").detail(
+                serde_json::json!({ "ids": due_soon.iter().map(|c| c.id).collect::<Vec<_>>() }),
+            ),
+        )
+        .await?;
         Ok(Home {
             by_status,
             due_soon,
@@ -634,7 +708,8 @@ impl App {
     }
 
     async fn step_allowed(&self, actor: &Actor, id: i64, step: Step) -> Result<ClueRecord> {
-        actor.require(Capability::WorkClues)?;
+        self.require(actor, Capability::WorkClues, &format!("clue:{id}"))
+            .await?;
         let record = self.visible_clue(actor, id, false).await?;
         if allowed_steps(actor, &record).contains(&step) {
             return Ok(record);
@@ -651,6 +726,10 @@ impl App {
             Step::Accept | Step::Conclude => is_assignee(actor, &record),
             Step::Comment => heads(actor, &record) || is_assignee(actor, &record),
         };
+        if !right_person {
+            self.audit_denied(actor, &format!("clue:{}", record.id), step.code())
+                .await?;
+        }
         if right_person {
             Err(Error::Conflict(format!(
                 "线索当前状态为「{}」，不能{} (a clue in status {} does not allow `{}`)",
@@ -699,6 +778,13 @@ impl App {
                 note: (!note.is_empty()).then_some(note),
                 now: &self.now_text(),
             },
+        )
+        .await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Event::ok(Action::ClueStep, format!("clue:{}", record.id))
+                .detail(serde_json::json!({ "step": code, "to": to.code() })),
         )
         .await?;
         tx.commit().await.map_err(procura_store::Error::from)?;
@@ -752,7 +838,8 @@ impl App {
         &self,
         actor: &Actor,
     ) -> Result<std::collections::BTreeMap<String, Effectiveness>> {
-        actor.require(Capability::ReadModels)?;
+        self.require(actor, Capability::ReadModels, "models")
+            .await?;
         let mut connection = self.connection().await?;
         Ok(clues::effectiveness(&mut connection)
             .await?
@@ -854,6 +941,14 @@ impl App {
             Some(&format!("上传附件：{}", record.file_name)),
         )
         .await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Event::ok(Action::AttachmentAdd, format!("clue:{id}")).detail(
+                serde_json::json!({ "attachment": record.id, "size": record.size, "digest": record.digest }),
+            ),
+        )
+        .await?;
         tx.commit().await.map_err(procura_store::Error::from)?;
         Ok(record)
     }
@@ -897,6 +992,12 @@ impl App {
                 "attachment {attachment_id} does not match its digest (the file was altered)"
             )));
         }
+        self.audit_alone(
+            actor,
+            Event::ok(Action::AttachmentRead, format!("clue:{id}"))
+                .detail(serde_json::json!({ "attachment": attachment_id })),
+        )
+        .await?;
         Ok(AttachmentFile { record, bytes })
     }
 }

@@ -37,6 +37,26 @@ pub struct Settings {
     /// A PostgreSQL URL for the metadata store (the environment variable wins).
     #[serde(default)]
     pub database_url: Option<String>,
+    /// The audit chain's hash for new records: `sha256` (default) or `sm3`.
+    #[serde(default)]
+    pub audit_hash: Option<String>,
+    /// The audit checkpoint signing key (default `keys/audit-ed25519.key`; keep it outside
+    /// the workspace, readable only by the service, in production).
+    #[serde(default)]
+    pub audit_key: Option<PathBuf>,
+    /// The append-only file of signed checkpoints (default `audit/checkpoints.log`; put it on
+    /// another disk or a mounted share of another host in production).
+    #[serde(default)]
+    pub audit_checkpoints: Option<PathBuf>,
+    /// Sign a checkpoint after this many records (default 1000).
+    #[serde(default)]
+    pub audit_checkpoint_records: Option<i64>,
+    /// … or after this many minutes with new records (default 5).
+    #[serde(default)]
+    pub audit_checkpoint_minutes: Option<i64>,
+    /// Minutes without use after which a web session ends (default 15; at most 8 hours).
+    #[serde(default)]
+    pub session_idle_minutes: Option<i64>,
 }
 
 impl Workspace {
@@ -47,7 +67,7 @@ impl Workspace {
         }
         let marker = root.join(MARKER);
         if !marker.exists() {
-            let text = "# Procura workspace. Optional settings:\n# database_url = \"postgres://user@host/db\"  (PROCURA_DATABASE_URL wins)\n";
+            let text = "# Procura workspace. Optional settings:\n# database_url = \"postgres://user@host/db\"  (PROCURA_DATABASE_URL wins)\n# audit_key = \"/etc/procura/audit-ed25519.key\"      (checkpoint signing key; default keys/ here)\n# audit_checkpoints = \"/mnt/audit/checkpoints.log\"  (signed checkpoints; default audit/ here)\n# audit_hash = \"sm3\"                                (default sha256)\n";
             write_new(&marker, text.as_bytes())?;
         }
         Ok(Workspace {

@@ -183,6 +183,12 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             app.close().await;
             result
         }
+        Command::Audit(command) => {
+            let app = open(cli.workspace, cli.database_url).await?;
+            let result = crate::audit_cmd::audit(&app, &actor, command).await;
+            app.close().await;
+            result
+        }
     }
 }
 

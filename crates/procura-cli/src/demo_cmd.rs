@@ -188,7 +188,7 @@ pub(crate) async fn demo(
     } else {
         let serve = crate::users_cmd::ServeArgs {
             addr: args.addr,
-            secure_cookies: false,
+            insecure_cookies: false,
             office: "演示市人民检察院".into(),
         };
         outln!(

@@ -28,6 +28,7 @@ macro_rules! out {
     }};
 }
 
+mod audit_cmd;
 mod clues_cmd;
 mod commands;
 mod demo_cmd;
@@ -109,6 +110,9 @@ enum Command {
     Departments(users_cmd::DepartmentsCommand),
     /// 跨部门授权 / grant a user access to another department's clues
     Grant(users_cmd::GrantArgs),
+    /// 审计日志 / the tamper-evident audit trail: verify, list, checkpoint
+    #[command(subcommand)]
+    Audit(audit_cmd::AuditCommand),
 }
 
 fn main() -> ExitCode {

@@ -83,9 +83,11 @@ pub(crate) struct ServeArgs {
     /// 监听地址 / listen address
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub(crate) addr: SocketAddr,
-    /// Cookie 仅经 HTTPS 发送（前置 TLS 代理时使用）/ mark cookies Secure (behind a TLS proxy)
+    /// 会话 Cookie 不加 Secure（仅用于非本机地址上的纯 HTTP 试用）/ do not mark the session
+    /// cookie Secure: only for trying Procura over plain HTTP on an address other than
+    /// localhost (browsers accept Secure cookies from http://127.0.0.1 and http://localhost)
     #[arg(long)]
-    pub(crate) secure_cookies: bool,
+    pub(crate) insecure_cookies: bool,
     /// 院名 / the office's name shown in the UI
     #[arg(long, default_value = "人民检察院", env = "PROCURA_OFFICE")]
     pub(crate) office: String,
@@ -231,7 +233,7 @@ pub(crate) async fn grant(app: &App, actor: &Actor, args: GrantArgs) -> Result<(
 pub(crate) async fn serve(app: App, args: &ServeArgs) -> Result<()> {
     let config = procura_server::ServeConfig {
         addr: args.addr,
-        secure_cookies: args.secure_cookies,
+        secure_cookies: !args.insecure_cookies,
         office: args.office.clone(),
         job_threads: 2,
     };

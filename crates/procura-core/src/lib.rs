@@ -14,6 +14,7 @@ pub mod clue;
 pub mod date;
 pub mod field;
 pub mod location;
+pub mod mask;
 pub mod name;
 pub mod names;
 pub mod org_id;

@@ -98,14 +98,15 @@ fn me(state: &AppState, user: &procura_app::auth::UserInfo) -> Me {
 
 /// Sign in; sets the session cookie.
 #[utoipa::path(post, path = "/api/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = SessionView), (status = 401, body = ErrorBody), (status = 423, body = ErrorBody)))]
+    responses((status = 200, body = SessionView), (status = 401, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
+    crate::session::ClientAddr(client): crate::session::ClientAddr,
     Json(request): Json<LoginRequest>,
 ) -> ApiResult<Response> {
     let login = state
         .app
-        .login(request.username.trim(), &request.password)
+        .login(request.username.trim(), &request.password, &client)
         .await?;
     let body = SessionView {
         user: me(&state, &login.user),
@@ -122,7 +123,7 @@ pub async fn login(
 /// Sign out.
 #[utoipa::path(post, path = "/api/logout", tag = "auth", responses((status = 204)))]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
-    state.app.logout(&caller.token).await?;
+    state.app.logout(&caller.actor, &caller.token).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
@@ -160,7 +161,11 @@ pub async fn change_password(
     // The password change ended every session; start a fresh one for this browser.
     let login = state
         .app
-        .login(caller.actor.name(), &change.new_password)
+        .login(
+            caller.actor.name(),
+            &change.new_password,
+            caller.actor.client(),
+        )
         .await?;
     let mut response = Json(SessionView {
         user: me(&state, &login.user),

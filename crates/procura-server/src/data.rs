@@ -616,8 +616,9 @@ pub async fn run_model(
     Path(id): Path<String>,
     body: Option<Json<RunStart>>,
 ) -> ApiResult<Json<JobStarted>> {
-    caller.actor.require(Capability::RunModels)?;
-    state.app.model(&caller.actor, &id)?;
+    // Refused here, before a job starts, so that the caller gets the 403 (and the refusal is
+    // recorded); the run itself checks again.
+    state.app.may_run_model(&caller.actor, &id).await?;
     let start = body.map(|Json(b)| b).unwrap_or_default();
     let request = RunRequest {
         model: id,
@@ -749,19 +750,21 @@ pub async fn users(
     caller: Caller,
 ) -> ApiResult<Json<Vec<UserView>>> {
     let list = state.app.list_users(&caller.actor).await?;
-    Ok(Json(
-        list.into_iter()
-            .map(|u| UserView {
-                id: u.id,
-                username: u.username,
-                display_name: u.display_name,
-                roles: u.roles.iter().map(|r| r.code().to_owned()).collect(),
-                department: u.department,
-                disabled: u.disabled,
-                locked: u.locked_until,
-            })
-            .collect(),
-    ))
+    Ok(Json(list.into_iter().map(UserView::from).collect()))
+}
+
+impl From<procura_app::auth::UserInfo> for UserView {
+    fn from(u: procura_app::auth::UserInfo) -> UserView {
+        UserView {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            roles: u.roles.iter().map(|r| r.code().to_owned()).collect(),
+            department: u.department,
+            disabled: u.disabled,
+            locked: u.locked_until,
+        }
+    }
 }
 
 /// A department.

@@ -71,10 +71,37 @@ impl ApiError {
     }
 }
 
+/// A short random id that ties a generic error answer to its log line.
+fn request_id() -> String {
+    let mut bytes = [0u8; 6];
+    if getrandom::fill(&mut bytes).is_err() {
+        return "unknown".into();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Directories whose names must not reach a client (the workspace), set when serving starts.
+static HIDDEN_PATHS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+
+/// Hides these directories in every error message a client receives.
+pub(crate) fn hide_paths(paths: Vec<String>) {
+    let _ = HIDDEN_PATHS.set(paths.into_iter().filter(|p| p.len() > 1).collect());
+}
+
+/// A message with server paths replaced.
+fn sanitized(message: String) -> String {
+    let Some(paths) = HIDDEN_PATHS.get() else {
+        return message;
+    };
+    paths
+        .iter()
+        .fold(message, |m, p| m.replace(p.as_str(), "…"))
+}
+
 impl From<procura_app::Error> for ApiError {
     fn from(error: procura_app::Error) -> ApiError {
         use procura_app::Error as E;
-        let message = error.to_string();
+        let message = sanitized(error.to_string());
         match error {
             E::Invalid(_) | E::Ingest(_) => ApiError::bad_request(message),
             E::NotFound(_) => ApiError::not_found(message),
@@ -89,11 +116,16 @@ impl From<procura_app::Error> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "conflict", message)
             }
             other => {
-                tracing::error!(error = %other, "request failed");
+                // The detail (database, engine and file-system messages, paths) stays in the
+                // server log under a request id; the client gets the id only.
+                let id = request_id();
+                tracing::error!(request_id = %id, error = %other, "request failed");
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
-                    format!("服务器内部错误 (internal error: {other})"),
+                    format!(
+                        "服务器内部错误，请将编号 {id} 告知管理员 (internal error; tell the administrator request id {id})"
+                    ),
                 )
             }
         }

@@ -8,6 +8,7 @@
 //! **API Boundary:** `/api/*` is JSON, described by the OpenAPI document at
 //! `/api/openapi.json`; everything else is the single-page UI.
 
+pub mod admin;
 pub mod api;
 pub mod builder;
 pub mod data;
@@ -88,6 +89,19 @@ pub struct ServeConfig {
         data::runs,
         data::users,
         data::departments,
+        api::attach,
+        api::attachment,
+        builder::options,
+        builder::preview,
+        builder::save,
+        admin::audit,
+        admin::audit_actions,
+        admin::audit_verify,
+        admin::grants,
+        admin::grant,
+        admin::revoke_grant,
+        admin::add_user,
+        admin::change_user,
     ),
     components(schemas(ErrorBody))
 )]
@@ -137,7 +151,13 @@ pub fn router(state: AppState) -> Router {
         .route("/models", get(data::models))
         .route("/models/{id}/runs", post(data::run_model))
         .route("/runs", get(data::runs))
-        .route("/users", get(data::users))
+        .route("/users", get(data::users).post(admin::add_user))
+        .route("/users/{username}", post(admin::change_user))
+        .route("/audit", get(admin::audit))
+        .route("/audit/actions", get(admin::audit_actions))
+        .route("/audit/verify", post(admin::audit_verify))
+        .route("/grants", get(admin::grants).post(admin::grant))
+        .route("/grants/{id}/revoke", post(admin::revoke_grant))
         .route("/departments", get(data::departments))
         .route("/builder/options", get(builder::options))
         .route("/builder/preview", post(builder::preview))
@@ -145,10 +165,43 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi_json))
         .fallback(|| async { ApiError::not_found("没有这个接口 (no such API route)") })
         .layer(DefaultBodyLimit::max(1024 * 1024));
+    let secure = state.secure_cookies;
     Router::new()
         .nest("/api", api)
         .fallback(static_file)
+        .layer(axum::middleware::map_response(
+            move |uri: Uri, response: Response| security_headers(uri, response, secure),
+        ))
         .with_state(state)
+}
+
+/// The headers every response carries (ASVS 3.4, 14.3.2): no caching of API answers, no MIME
+/// sniffing, no framing, no referrer, a content security policy that allows only the UI's own
+/// scripts, and HSTS when served behind TLS.
+async fn security_headers(uri: Uri, mut response: Response, secure: bool) -> Response {
+    let headers = response.headers_mut();
+    let set = |headers: &mut axum::http::HeaderMap, name, value: &'static str| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    set(headers, header::REFERRER_POLICY, "no-referrer");
+    set(
+        headers,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    );
+    if uri.path().starts_with("/api/") || uri.path() == "/api" {
+        set(headers, header::CACHE_CONTROL, "no-store");
+    }
+    if secure {
+        set(
+            headers,
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    response
 }
 
 /// Serves the embedded UI; unknown paths get `index.html` (the UI routes by hash).
@@ -223,11 +276,42 @@ pub async fn serve(
         &config.office,
         config.job_threads,
     )?;
+    error::hide_paths(vec![
+        app_root(&state),
+        std::env::temp_dir().display().to_string(),
+    ]);
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     on_ready(listener.local_addr()?);
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
+    // Audit checkpoints: signed every N records or M minutes (checked every 10 s), and once
+    // more at shutdown.
+    let checkpoints = {
+        let app = Arc::clone(&state.app);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
+            loop {
+                tick.tick().await;
+                if let Err(error) = app.audit_checkpoint(false).await {
+                    tracing::error!(%error, "audit checkpoint failed");
+                }
+            }
         })
-        .await
+    };
+    let app = Arc::clone(&state.app);
+    let result = axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
+    checkpoints.abort();
+    if let Err(error) = app.audit_checkpoint(true).await {
+        tracing::error!(%error, "audit checkpoint at shutdown failed");
+    }
+    result
+}
+
+fn app_root(state: &AppState) -> String {
+    state.app.workspace().root().display().to_string()
 }

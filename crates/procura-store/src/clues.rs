@@ -353,10 +353,12 @@ pub async fn mark_gone(
     actor: &str,
     now: &str,
 ) -> Result<i64> {
+    // Only clues nobody works on yet are hidden: a clue assigned, under verification or
+    // concluded stays where it is, whatever a later run (with other parameters) finds.
     sqlx::query(
         "INSERT INTO clue_event (clue_id, at, actor, action, from_status, to_status, run_id, note) \
          SELECT id, $1, $2, 'gone', NULL, NULL, $3, NULL FROM clue \
-         WHERE model_id = $4 AND last_run_id <> $3 AND gone_run_id IS NULL",
+         WHERE model_id = $4 AND last_run_id <> $3 AND gone_run_id IS NULL AND status = 'new'",
     )
     .bind(now)
     .bind(actor)
@@ -366,7 +368,7 @@ pub async fn mark_gone(
     .await?;
     let gone = sqlx::query(
         "UPDATE clue SET gone_run_id = $1, gone_at = $2, updated_at = $2 \
-         WHERE model_id = $3 AND last_run_id <> $1 AND gone_run_id IS NULL",
+         WHERE model_id = $3 AND last_run_id <> $1 AND gone_run_id IS NULL AND status = 'new'",
     )
     .bind(run_id)
     .bind(now)

@@ -11,6 +11,7 @@
 //! SQLite runs in WAL mode with `synchronous=FULL` and foreign keys on; the store refuses to
 //! open a database where those settings do not take.
 
+pub mod audit;
 pub mod catalog;
 pub mod clues;
 mod error;
@@ -110,9 +111,15 @@ impl Store {
         self.backend
     }
 
-    /// Begins a transaction.
+    /// Begins a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`,
+    /// waiting up to the busy timeout): a transaction that read first and wrote later would
+    /// fail with "database is locked" whenever another writer committed in between, which
+    /// concurrent logins and audit appends make common.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(self.pool.begin().await?)
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     /// The connection pool, for read-only queries outside a transaction.

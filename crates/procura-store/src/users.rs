@@ -70,6 +70,8 @@ pub struct NewUser<'a> {
 pub struct SessionRecord {
     /// The user.
     pub user_id: i64,
+    /// When it began (RFC 3339).
+    pub created_at: String,
     /// The CSRF token bound to the session.
     pub csrf_token: String,
     /// Expiry (RFC 3339).
@@ -343,7 +345,7 @@ pub async fn session(
     now: &str,
 ) -> Result<Option<SessionRecord>> {
     sqlx::query(
-        "SELECT user_id, csrf_token, expires_at FROM user_session WHERE token_hash = $1 AND expires_at > $2",
+        "SELECT user_id, csrf_token, expires_at, created_at FROM user_session WHERE token_hash = $1 AND expires_at > $2",
     )
     .bind(token_hash)
     .bind(now)
@@ -354,9 +356,80 @@ pub async fn session(
             user_id: row.try_get(0)?,
             csrf_token: row.try_get(1)?,
             expires_at: row.try_get(2)?,
+            created_at: row.try_get(3)?,
         })
     })
     .transpose()
+}
+
+/// Removes sessions that expired before `now`; returns how many.
+pub async fn purge_sessions(connection: &mut AnyConnection, now: &str) -> Result<u64> {
+    Ok(
+        sqlx::query("DELETE FROM user_session WHERE expires_at <= $1")
+            .bind(now)
+            .execute(connection)
+            .await?
+            .rows_affected(),
+    )
+}
+
+/// A cross-department grant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantRecord {
+    /// Id.
+    pub id: i64,
+    /// The user granted access.
+    pub username: String,
+    /// The department whose clues they may see.
+    pub department: String,
+    /// Who granted it.
+    pub granted_by: String,
+    /// Why.
+    pub reason: String,
+    /// When.
+    pub granted_at: String,
+    /// Until.
+    pub expires_at: String,
+    /// Revoked at, if revoked.
+    pub revoked_at: Option<String>,
+}
+
+/// Every grant, newest first.
+pub async fn grants(connection: &mut AnyConnection) -> Result<Vec<GrantRecord>> {
+    sqlx::query(
+        "SELECT g.id, u.username, d.name, g.granted_by, g.reason, g.granted_at, g.expires_at, g.revoked_at \
+         FROM access_grant g JOIN app_user u ON u.id = g.user_id JOIN department d ON d.id = g.department_id \
+         ORDER BY g.id DESC",
+    )
+    .fetch_all(connection)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(GrantRecord {
+            id: row.try_get(0)?,
+            username: row.try_get(1)?,
+            department: row.try_get(2)?,
+            granted_by: row.try_get(3)?,
+            reason: row.try_get(4)?,
+            granted_at: row.try_get(5)?,
+            expires_at: row.try_get(6)?,
+            revoked_at: row.try_get(7)?,
+        })
+    })
+    .collect()
+}
+
+/// Revokes a live grant; returns whether one was revoked.
+pub async fn revoke_grant(connection: &mut AnyConnection, id: i64, now: &str) -> Result<bool> {
+    Ok(
+        sqlx::query("UPDATE access_grant SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+            .bind(id)
+            .bind(now)
+            .execute(connection)
+            .await?
+            .rows_affected()
+            == 1,
+    )
 }
 
 /// Extends a session's idle expiry.

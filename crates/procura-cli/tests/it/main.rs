@@ -1,6 +1,7 @@
 //! End-to-end tests of the `procura` binary against real files and a real metadata store.
 //! One test binary (modules below) so that DataFusion is linked once.
 
+mod audit;
 mod catalog;
 mod fixtures;
 mod ingest;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::{Client, each_backend, wait_for_job};
 
 /// M35 rebuilt in the builder: drunk driving (BAC ≥ 80) with no criminal filing in 180 days.
-fn drunk_driving_draft(id: &str) -> Value {
+pub(crate) fn drunk_driving_draft(id: &str) -> Value {
     json!({
         "id": id,
         "name_zh": "醉驾未立案（构建器）",

@@ -7,6 +7,7 @@
 mod auth;
 mod builder;
 mod data;
+mod security;
 mod workflow;
 
 use std::future::Future;
@@ -210,6 +211,11 @@ impl Client {
             .await;
         assert_eq!(status, StatusCode::OK, "login {username}: {body}");
         client
+    }
+
+    /// The `Cookie` header this client sends.
+    pub fn cookie_header(&self) -> String {
+        self.cookie.clone().unwrap_or_default()
     }
 
     /// Sends `other`'s CSRF token from now on (to show that a token is bound to its session).
