@@ -46,6 +46,11 @@ const permissions = {
   runModel: ['model_admin', 'dept_head'],
   builder: ['model_admin', 'dept_head'],
   saveModel: ['model_admin'],
+  // The separated administrators (三员分立) never see case data, only their own pages.
+  audit: ['auditor'],
+  grants: ['security_admin'],
+  users: ['sys_admin', 'security_admin'],
+  manageUsers: ['sys_admin'],
 } as const satisfies Record<string, readonly Role[]>
 
 export type Permission = keyof typeof permissions
@@ -60,5 +65,8 @@ export function landing(): { name: string } {
   if (can('home')) return { name: 'home' }
   if (can('data')) return { name: 'datasets' }
   if (can('models')) return { name: 'models' }
+  if (can('audit')) return { name: 'audit' }
+  if (can('grants')) return { name: 'grants' }
+  if (can('users')) return { name: 'users' }
   return { name: 'no-access' }
 }

@@ -2,7 +2,13 @@
 
 import { request, uploadFile, type Query } from './http'
 import type {
+  AccountAction,
+  AccountChanged,
   AssignRequest,
+  AuditAction,
+  AuditQuery,
+  AuditRecord,
+  AuditVerdict,
   BuilderOptions,
   BuilderPreview,
   ChangePasswordRequest,
@@ -12,8 +18,13 @@ import type {
   ClueSummary,
   CommentRequest,
   ConcludeRequest,
+  CreatedId,
+  CreatedUser,
   DatasetDetail,
   DatasetSummary,
+  DepartmentInfo,
+  Grant,
+  GrantRequest,
   Home,
   IngestRequest,
   Job,
@@ -22,6 +33,7 @@ import type {
   LoginRequest,
   Model,
   ModelDraft,
+  NewUserRequest,
   NoteRequest,
   Page,
   ReasonRequest,
@@ -30,6 +42,7 @@ import type {
   SavedModel,
   Session,
   Upload,
+  UserAccount,
 } from './types'
 
 const seg = encodeURIComponent
@@ -68,4 +81,18 @@ export const api = {
   builderOptions: () => request<BuilderOptions>('GET', '/builder/options'),
   builderPreview: (body: ModelDraft) => request<BuilderPreview>('POST', '/builder/preview', { body }),
   builderSave: (body: ModelDraft) => request<SavedModel>('POST', '/builder/models', { body }),
+
+  users: () => request<UserAccount[]>('GET', '/users'),
+  addUser: (body: NewUserRequest) => request<CreatedUser>('POST', '/users', { body }),
+  changeUser: (username: string, action: AccountAction) =>
+    request<AccountChanged>('POST', `/users/${seg(username)}`, { body: { action } }),
+  departments: () => request<DepartmentInfo[]>('GET', '/departments'),
+
+  grants: () => request<Grant[]>('GET', '/grants'),
+  grant: (body: GrantRequest) => request<CreatedId>('POST', '/grants', { body }),
+  revokeGrant: (id: number) => request<void>('POST', `/grants/${id}/revoke`, { body: {} }),
+
+  audit: (query: AuditQuery) => request<AuditRecord[]>('GET', '/audit', { query: query as Query }),
+  auditActions: () => request<AuditAction[]>('GET', '/audit/actions'),
+  auditVerify: () => request<AuditVerdict>('POST', '/audit/verify', { body: {} }),
 }

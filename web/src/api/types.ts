@@ -1,13 +1,12 @@
 // Types of the Procura web API (see API.md). Times are RFC 3339 strings, money is integer 分.
 
-export type Role =
-  | 'procurator'
-  | 'dept_head'
-  | 'data_admin'
-  | 'model_admin'
-  | 'sys_admin'
-  | 'security_admin'
-  | 'auditor'
+/** Every role code, in the order forms list them; labels live in i18n (`role.<code>`). */
+export const ROLES = ['procurator', 'dept_head', 'data_admin', 'model_admin', 'sys_admin', 'security_admin', 'auditor'] as const
+
+export type Role = (typeof ROLES)[number]
+
+/** The separated administrators (三员分立): none of them may be combined with any other role. */
+export const SEPARATED_ADMINS: readonly Role[] = ['sys_admin', 'security_admin', 'auditor']
 
 export interface ApiErrorBody {
   error: { code: string; message: string }
@@ -526,4 +525,119 @@ export interface BuilderPreview {
 
 export interface SavedModel {
   id: string
+}
+
+// ---- Separated administrators (三员分立) ----
+
+/** GET /api/users (系统管理员, 安全保密管理员). */
+export interface UserAccount {
+  id: number
+  username: string
+  display_name: string
+  roles: Role[]
+  /** Department name. */
+  department: string | null
+  disabled: boolean
+  /** Locked until this time (after failed sign-ins); may lie in the past. */
+  locked: string | null
+}
+
+export interface DepartmentInfo {
+  id: number
+  name: string
+  areas: string[]
+}
+
+export interface NewUserRequest {
+  username: string
+  display_name: string
+  roles: Role[]
+  /** Department name. */
+  department: string | null
+}
+
+export interface CreatedUser {
+  user: UserAccount
+  one_time_password: string | null
+}
+
+export type AccountAction = 'disable' | 'enable' | 'reset_password'
+
+export interface AccountChanged {
+  /** Set only after reset_password. */
+  one_time_password: string | null
+}
+
+export interface Grant {
+  id: number
+  username: string
+  department: string
+  granted_by: string
+  reason: string
+  granted_at: string
+  expires_at: string
+  revoked_at: string | null
+}
+
+export interface GrantRequest {
+  username: string
+  department: string
+  reason: string
+  days: number
+}
+
+export interface CreatedId {
+  id: number
+}
+
+/** Query parameters of GET /api/audit; every one optional. */
+export interface AuditQuery {
+  account?: string
+  /** An exact code, or a prefix ending in `.` (`clue.`). */
+  action?: string
+  /** Text within the object. */
+  object?: string
+  outcome?: AuditOutcome
+  /** RFC 3339 or YYYY-MM-DD; `until` is exclusive. */
+  from?: string
+  until?: string
+  /** Only records with a smaller sequence number (the next, older page). */
+  before?: number
+  /** 1–1000, default 100. */
+  limit?: number
+}
+
+export type AuditOutcome = 'ok' | 'denied' | 'failed'
+
+export interface AuditRecord {
+  seq: number
+  at: string
+  account: string
+  /** Role codes at the time, comma-separated. */
+  roles: string
+  client: string
+  action: string
+  action_zh: string
+  object: string
+  /** `ok`, `denied`, or `failed: <why>`. */
+  outcome: string
+  purpose: string
+  /** JSON text. */
+  detail: string
+}
+
+export interface AuditAction {
+  code: string
+  zh: string
+}
+
+export interface AuditVerdict {
+  ok: boolean
+  records: number
+  checkpoints: number
+  anchored_size: number
+  first_bad_seq: number | null
+  reason: string | null
+  /** Hex. */
+  public_key: string
 }

@@ -10,6 +10,20 @@ export function formatDateTime(value: string | null | undefined): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`
 }
 
+/** Local 'YYYY-MM-DD HH:mm:ss' (the audit trail). */
+export function formatDateTimeSeconds(value: string | null | undefined): string {
+  if (!value) return DASH
+  const d = new Date(value)
+  if (Number.isNaN(d.getTime())) return value
+  return `${formatDateTime(value)}:${pad(d.getSeconds())}`
+}
+
+/** Local midnight of a 'YYYY-MM-DD' day, `plusDays` later, as an RFC 3339 UTC instant. */
+export function localDayStart(day: string, plusDays = 0): string {
+  const [y, m, d] = day.split('-').map(Number)
+  return new Date(y, m - 1, d + plusDays).toISOString()
+}
+
 const yuan = new Intl.NumberFormat('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
 
 /** 123450 分 → ¥1,234.50 */

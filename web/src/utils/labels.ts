@@ -21,6 +21,31 @@ export const matchLabel = (code: string | null) => label('match', code)
 export const runStatusLabel = (code: string) => label('runStatus', code)
 export const actionLabel = (code: string) => label('action', code)
 export const eventLabel = (code: string) => label('event', code)
+export const roleLabel = (code: string) => label('role', code)
+
+/** Role codes as the audit trail keeps them (comma-separated) → '检察官、部门负责人'. */
+export function rolesText(codes: string): string {
+  const list = codes.split(',').filter(Boolean)
+  return list.length ? list.map(roleLabel).join(isChinese.value ? '、' : ', ') : '—'
+}
+
+/** An audit outcome (`ok`, `denied`, `failed: <why>`) as its class. */
+export function outcomeClass(outcome: string): 'ok' | 'denied' | 'failed' | null {
+  if (outcome === 'ok') return 'ok'
+  if (outcome === 'denied') return 'denied'
+  return outcome.startsWith('failed') ? 'failed' : null
+}
+
+const outcomeTags = { ok: 'success', denied: 'warning', failed: 'danger' } as const satisfies Record<string, TagType>
+
+export const outcomeTag = (outcome: string): TagType => {
+  const c = outcomeClass(outcome)
+  return c ? outcomeTags[c] : 'info'
+}
+export const outcomeLabel = (outcome: string) => {
+  const c = outcomeClass(outcome)
+  return c ? t(`outcome.${c}`) : outcome
+}
 
 const statusTags: Record<ClueStatus, TagType> = {
   new: 'danger',
