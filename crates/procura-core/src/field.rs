@@ -496,7 +496,8 @@ pub struct NormalizeContext {
     pub today: NaiveDate,
     /// For amount columns: the unit from the header or the mapping.
     pub unit: AmountUnit,
-    /// For Excel serial numbers written as text.
+    /// For Excel serial numbers (in date, datetime and month columns alike): the workbook's
+    /// date system, or the 1900 system for text files.
     pub excel_dates: ExcelDateSystem,
 }
 
@@ -574,7 +575,7 @@ pub fn normalize(
             )),
             Err(e) => Err(issue(e.code(), e.to_string())),
         },
-        FieldType::Month => date::parse_month(raw)
+        FieldType::Month => date::parse_month_in(raw, context.excel_dates)
             .map(Value::Date)
             .map_err(|e| issue(e.code(), e.to_string())),
         FieldType::Amount => amount::parse_amount(raw, context.unit)
@@ -781,6 +782,44 @@ mod tests {
         assert_eq!(
             org_match_name(" 恒达汽车维修（绍兴）有限公司 "),
             "恒达汽车维修绍兴有限公司"
+        );
+    }
+
+    #[test]
+    fn date_month_and_datetime_read_the_same_serial() {
+        let context = |excel_dates| NormalizeContext {
+            today: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            unit: AmountUnit::Yuan,
+            excel_dates,
+        };
+        let june = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+        let c1900 = context(ExcelDateSystem::Excel1900);
+        assert_eq!(
+            normalize(FieldType::Date, "45444", &c1900),
+            Ok(Value::Date(june))
+        );
+        assert_eq!(
+            normalize(FieldType::Month, "45444", &c1900),
+            Ok(Value::Date(june))
+        );
+        assert_eq!(
+            normalize(FieldType::DateTime, "45444.5", &c1900),
+            Ok(Value::DateTime(june.and_hms_opt(12, 0, 0).unwrap()))
+        );
+        let c1904 = context(ExcelDateSystem::Excel1904);
+        assert_eq!(
+            normalize(FieldType::Month, "43982", &c1904),
+            Ok(Value::Date(june))
+        );
+        assert_eq!(
+            normalize(FieldType::Date, "43982", &c1904),
+            Ok(Value::Date(june))
+        );
+        let issue = normalize(FieldType::Month, "2024", &c1900).unwrap_err();
+        assert_eq!(issue.code, "unrecognised");
+        assert_eq!(
+            normalize(FieldType::Date, "2024", &c1900).unwrap_err().code,
+            "unrecognised"
         );
     }
 

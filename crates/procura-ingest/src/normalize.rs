@@ -64,6 +64,8 @@ pub struct UnitPlan {
     pub width: usize,
     /// Whether rows come from a delimited text file (field counts are checked strictly).
     pub delimited: bool,
+    /// The epoch of Excel serials in this unit's date, datetime and month columns.
+    pub excel_dates: ExcelDateSystem,
 }
 
 /// A batch of rows from one unit, in reading order.
@@ -394,7 +396,7 @@ pub fn normalize_chunk(
             let context = NormalizeContext {
                 today,
                 unit: column.unit,
-                excel_dates: ExcelDateSystem::Excel1900,
+                excel_dates: unit.excel_dates,
             };
             match normalize_cell(
                 column.field_type,

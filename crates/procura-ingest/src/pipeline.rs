@@ -262,6 +262,7 @@ fn run(request: &IngestRequest, progress: &dyn Progress) -> Result<IngestOutcome
                 .collect(),
             width: header.names.len(),
             delimited: unit.file.format == Format::Delimited,
+            excel_dates: unit.excel_dates,
         })
         .collect();
     let schema = normalize::output_schema(&columns);

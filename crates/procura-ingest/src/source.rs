@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use encoding_rs::Encoding;
+use procura_core::date::ExcelDateSystem;
 use procura_core::location::Location;
 
 use crate::cell::RawRow;
@@ -77,6 +78,9 @@ pub struct Unit {
     pub display: String,
     /// For text files, the detected layout.
     pub layout: Option<TextLayout>,
+    /// The epoch of Excel serials in this unit: the workbook's own, else 1900 (Excel writes
+    /// serials of the 1900 system when it saves a CSV, and JSON exports follow it).
+    pub excel_dates: ExcelDateSystem,
 }
 
 /// Expands inputs into units: one per text/JSON/Parquet file, one per selected sheet.
@@ -85,8 +89,9 @@ pub fn units(inputs: &Inputs, options: &ReadOptions) -> Result<Vec<Unit>> {
     for file in &inputs.files {
         match file.format {
             Format::Xlsx | Format::Xls => {
-                let names =
-                    workbook::sheet_names(&file.path, &file.display, file.format == Format::Xls)?;
+                let info =
+                    workbook::inspect(&file.path, &file.display, file.format == Format::Xls)?;
+                let names = info.sheets;
                 if names.is_empty() {
                     return Err(Error::NoData {
                         location: Location::file(&file.display),
@@ -126,6 +131,7 @@ pub fn units(inputs: &Inputs, options: &ReadOptions) -> Result<Vec<Unit>> {
                         sheet: Some(sheet),
                         display,
                         layout: None,
+                        excel_dates: info.dates,
                     });
                 }
             }
@@ -141,6 +147,7 @@ pub fn units(inputs: &Inputs, options: &ReadOptions) -> Result<Vec<Unit>> {
                     sheet: None,
                     display: file.display.clone(),
                     layout: Some(layout),
+                    excel_dates: ExcelDateSystem::Excel1900,
                 });
             }
             Format::JsonArray | Format::NdJson | Format::Parquet => units.push(Unit {
@@ -148,6 +155,7 @@ pub fn units(inputs: &Inputs, options: &ReadOptions) -> Result<Vec<Unit>> {
                 sheet: None,
                 display: file.display.clone(),
                 layout: None,
+                excel_dates: ExcelDateSystem::Excel1900,
             }),
         }
     }
