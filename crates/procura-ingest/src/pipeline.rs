@@ -25,8 +25,8 @@ use crate::header::{self, Header};
 use crate::input::{self, Format, Limits};
 use crate::mapping::{self, Mapping};
 use crate::normalize::{self, Chunk, ChunkItem, Normalized, PlannedColumn, UnitPlan};
-use crate::quality::{ColumnQuality, DuplicateKeys, FileQuality, QualityReport};
-use crate::source::{self, Flow, Item, ReadOptions, Unit};
+use crate::quality::{ColumnQuality, DuplicateKeys, FileQuality, QualityReport, SheetQuality};
+use crate::source::{self, Flow, Item, ReadOptions, SheetPick, Unit};
 
 /// Rows per chunk handed to a normaliser.
 const CHUNK_ROWS: usize = 16_384;
@@ -100,12 +100,8 @@ pub struct IngestOutcome {
 /// Proposes a mapping for a file, folder or archive without reading past the headers.
 pub fn suggest(path: &Path, read: &ReadOptions, scratch: &Path) -> Result<Mapping> {
     let inputs = input::expand(path, &read.limits, scratch)?;
-    let units = source::units(&inputs, read)?;
-    let headers = units
-        .iter()
-        .map(|unit| scan_header(unit, &read.limits))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Mapping::suggest(&union(&headers)))
+    let selection = select(source::units(&inputs, read)?, &read.limits)?;
+    Ok(Mapping::suggest(&union(&selection.headers)))
 }
 
 /// Ingests `request.path` into a Parquet file at `request.output`.
@@ -152,7 +148,28 @@ fn union(headers: &[Header]) -> Vec<String> {
     all
 }
 
+/// What the first rows of a unit showed.
+enum Scan {
+    /// Nothing but blank rows.
+    Empty,
+    /// Rows, but none looks like a header (the error says so with the location).
+    NoHeader(Error),
+    /// A header, and the number of non-blank rows below it among the rows looked at.
+    Found { header: Header, data_rows: usize },
+}
+
+/// The header of a unit that must be read: an empty unit or one without a header is an error.
 fn scan_header(unit: &Unit, limits: &Limits) -> Result<Header> {
+    match scan(unit, limits)? {
+        Scan::Empty => Err(Error::NoData {
+            location: Location::file(&unit.display),
+        }),
+        Scan::NoHeader(error) => Err(error),
+        Scan::Found { header, .. } => Ok(header),
+    }
+}
+
+fn scan(unit: &Unit, limits: &Limits) -> Result<Scan> {
     let mut explicit: Option<Vec<String>> = None;
     let mut sample = Vec::new();
     let mut non_blank = 0;
@@ -177,14 +194,20 @@ fn scan_header(unit: &Unit, limits: &Limits) -> Result<Header> {
         })
     })?;
     if let Some(names) = explicit {
-        return Ok(header::explicit(names));
-    }
-    if sample.iter().all(|row| row.is_blank()) {
-        return Err(Error::NoData {
-            location: Location::file(&unit.display),
+        // The format carries its header; its rows were not looked at.
+        return Ok(Scan::Found {
+            header: header::explicit(names),
+            data_rows: 1,
         });
     }
-    let found = header::detect(&sample, &unit.display)?;
+    if sample.iter().all(|row| row.is_blank()) {
+        return Ok(Scan::Empty);
+    }
+    let found = match header::detect(&sample, &unit.display) {
+        Ok(found) => found,
+        Err(error @ Error::NoHeader { .. }) => return Ok(Scan::NoHeader(error)),
+        Err(error) => return Err(error),
+    };
     if found.names.len() > limits.max_columns {
         return Err(Error::LimitExceeded {
             location: Location::row(&unit.display, found.row),
@@ -195,7 +218,271 @@ fn scan_header(unit: &Unit, limits: &Limits) -> Result<Header> {
             ),
         });
     }
-    Ok(found)
+    let data_rows = sample
+        .iter()
+        .filter(|row| row.row > found.row && !row.is_blank())
+        .count();
+    Ok(Scan::Found {
+        header: found,
+        data_rows,
+    })
+}
+
+/// The units to read with their headers, and what became of every workbook sheet.
+struct Selection {
+    units: Vec<Unit>,
+    headers: Vec<Header>,
+    sheets: Vec<SheetQuality>,
+}
+
+/// Looks at the header of every unit and decides which are read (see
+/// [`crate::source::SheetSelection`]).
+fn select(units: Vec<Unit>, limits: &Limits) -> Result<Selection> {
+    let mut selection = Selection {
+        units: Vec::new(),
+        headers: Vec::new(),
+        sheets: Vec::new(),
+    };
+    let mut rest = units.into_iter().peekable();
+    while let Some(unit) = rest.next() {
+        if unit.sheet.is_none() {
+            selection.headers.push(scan_header(&unit, limits)?);
+            selection.units.push(unit);
+            continue;
+        }
+        let mut workbook = vec![unit];
+        while let Some(next) =
+            rest.next_if(|next| next.sheet.is_some() && next.file.path == workbook[0].file.path)
+        {
+            workbook.push(next);
+        }
+        select_sheets(workbook, limits, &mut selection)?;
+    }
+    Ok(selection)
+}
+
+/// One sheet's fate while a workbook is looked at.
+struct Verdict {
+    unit: Unit,
+    header: Option<Header>,
+    read: bool,
+    reason: &'static str,
+    detail: String,
+}
+
+/// Decides the sheets of one workbook, in workbook order.
+fn select_sheets(sheets: Vec<Unit>, limits: &Limits, selection: &mut Selection) -> Result<()> {
+    let mut verdicts: Vec<Verdict> = Vec::with_capacity(sheets.len());
+    let mut candidates: Vec<(usize, Scan)> = Vec::new();
+    for unit in sheets {
+        let index = verdicts.len();
+        let mut verdict = Verdict {
+            unit,
+            header: None,
+            read: false,
+            reason: "not_selected",
+            detail: "another sheet was named".to_owned(),
+        };
+        match verdict.unit.pick {
+            SheetPick::NotSelected => {}
+            SheetPick::Only => {
+                verdict.header = Some(scan_header(&verdict.unit, limits)?);
+                verdict.read = true;
+                verdict.reason = "named";
+                verdict.detail = "the sheet asked for".to_owned();
+            }
+            SheetPick::Every => match scan(&verdict.unit, limits)? {
+                Scan::Empty => {
+                    verdict.reason = "empty";
+                    verdict.detail = "the sheet is empty".to_owned();
+                }
+                Scan::NoHeader(error) => return Err(error),
+                Scan::Found { header, .. } => {
+                    verdict.header = Some(header);
+                    verdict.read = true;
+                    verdict.reason = "every_sheet";
+                    verdict.detail = "all sheets asked for".to_owned();
+                }
+            },
+            SheetPick::Candidate => candidates.push((index, scan(&verdict.unit, limits)?)),
+        }
+        verdicts.push(verdict);
+    }
+    if !candidates.is_empty() {
+        settle_first_table(&mut verdicts, candidates)?;
+    }
+
+    let n_read = verdicts.iter().filter(|v| v.read).count();
+    let workbook = verdicts
+        .first()
+        .map(|v| v.unit.file.display.clone())
+        .unwrap_or_default();
+    let mut skipped_notes: Vec<String> = Vec::new();
+    for verdict in &verdicts {
+        let sheet = verdict.unit.sheet.clone().unwrap_or_default();
+        selection.sheets.push(SheetQuality {
+            file: workbook.clone(),
+            sheet: sheet.clone(),
+            position: verdict.unit.sheet_position,
+            read: verdict.read,
+            reason: verdict.reason.to_owned(),
+            detail: verdict.detail.clone(),
+            header_row: verdict.header.as_ref().map(|h| h.row),
+        });
+        if !verdict.read && verdict.unit.pick != SheetPick::NotSelected {
+            skipped_notes.push(format!(
+                "工作表 sheet `{sheet}` 未导入 not read: {} ({})",
+                verdict.detail, verdict.reason
+            ));
+        }
+    }
+    let mut first_read = true;
+    for verdict in verdicts {
+        let (Some(header), true) = (verdict.header, verdict.read) else {
+            continue;
+        };
+        let mut unit = verdict.unit;
+        if n_read > 1 {
+            unit.display = format!(
+                "{}[{}]",
+                unit.file.display,
+                unit.sheet.as_deref().unwrap_or_default()
+            );
+        }
+        if first_read {
+            unit.notes.append(&mut skipped_notes);
+            first_read = false;
+        }
+        selection.units.push(unit);
+        selection.headers.push(header);
+    }
+    Ok(())
+}
+
+/// For `SheetSelection::First`: picks the sheet the first table starts on and reads the later
+/// sheets with the same columns; the others get their reason.
+fn settle_first_table(verdicts: &mut [Verdict], candidates: Vec<(usize, Scan)>) -> Result<()> {
+    // The first table starts on the first sheet that looks like one: a header of two or more
+    // columns, at least one of them known to the dictionary, and rows below it. Notes sheets
+    // (`说明`, `填表说明`) are a single column of sentences, which the header detection takes
+    // for a one-column table, and one of those sentences may well mention 金额 or 身份证号.
+    let has_data = |scan: &Scan| matches!(scan, Scan::Found { data_rows, .. } if *data_rows > 0);
+    let wide = |scan: &Scan| matches!(scan, Scan::Found { header, .. } if header.names.len() >= 2);
+    let recognised = |scan: &Scan| match scan {
+        Scan::Found { header, .. } => header
+            .names
+            .iter()
+            .any(|name| field::recognise_header(name).recognised),
+        _ => false,
+    };
+    let first = |test: &dyn Fn(&Scan) -> bool| candidates.iter().position(|(_, scan)| test(scan));
+    let base = first(&|scan| has_data(scan) && wide(scan) && recognised(scan))
+        .or_else(|| first(&|scan| has_data(scan) && wide(scan)))
+        .or_else(|| first(&has_data));
+    let Some(base) = base else {
+        // No sheet has a header with rows below it: fail as reading the first sheet with
+        // anything on it would (no header row, or no data rows), naming the workbook.
+        let first = candidates
+            .into_iter()
+            .find(|(_, scan)| !matches!(scan, Scan::Empty));
+        return Err(match first {
+            Some((_, Scan::NoHeader(error))) => error,
+            Some((index, _)) => Error::NoData {
+                location: Location::file(&verdicts[index].unit.display),
+            },
+            None => Error::NoData {
+                location: Location::file(
+                    verdicts
+                        .first()
+                        .map(|v| v.unit.display.as_str())
+                        .unwrap_or_default(),
+                ),
+            },
+        });
+    };
+    let base_name = verdicts[candidates[base].0]
+        .unit
+        .sheet
+        .clone()
+        .unwrap_or_default();
+    let base_columns = match &candidates[base].1 {
+        Scan::Found { header, .. } => cleaned_columns(header),
+        _ => return Err(Error::Internal("the first table has no header".into())),
+    };
+    for (position, (index, scan)) in candidates.into_iter().enumerate() {
+        let verdict = &mut verdicts[index];
+        match scan {
+            Scan::Empty => {
+                verdict.reason = "empty";
+                verdict.detail = "the sheet is empty".to_owned();
+            }
+            Scan::NoHeader(_) => {
+                verdict.reason = "no_header";
+                verdict.detail = "no row looks like a header".to_owned();
+            }
+            Scan::Found { header, data_rows } => {
+                let columns = cleaned_columns(&header);
+                if position == base {
+                    verdict.read = true;
+                    verdict.reason = "first_table";
+                    verdict.detail = "the first sheet with data".to_owned();
+                } else if data_rows == 0 {
+                    verdict.reason = "no_data";
+                    verdict.detail = format!("a header in row {} and no rows below it", header.row);
+                } else if columns == base_columns && position > base {
+                    verdict.read = true;
+                    verdict.reason = "same_header";
+                    verdict.detail = format!("continues sheet `{base_name}` (same columns)");
+                } else {
+                    verdict.reason = "other_header";
+                    verdict.detail = other_header_detail(&base_name, &base_columns, &columns);
+                }
+                verdict.header = Some(header);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A header's columns as compared between sheets: cleaned, in sorted order (a continuation
+/// sheet with its columns in another order is still the same table; columns map by name).
+fn cleaned_columns(header: &Header) -> Vec<String> {
+    let mut columns: Vec<String> = header
+        .names
+        .iter()
+        .map(|n| field::clean_header(n))
+        .collect();
+    columns.sort();
+    columns
+}
+
+/// Says how a sheet's columns differ from the first table's, naming a few of them.
+fn other_header_detail(base_name: &str, base: &[String], other: &[String]) -> String {
+    let list = |names: Vec<&String>| {
+        let shown: Vec<&str> = names.iter().take(5).map(|s| s.as_str()).collect();
+        let more = names.len().saturating_sub(shown.len());
+        if more > 0 {
+            format!("{} …(+{more})", shown.join(", "))
+        } else {
+            shown.join(", ")
+        }
+    };
+    let missing: Vec<&String> = base.iter().filter(|c| !other.contains(c)).collect();
+    let extra: Vec<&String> = other.iter().filter(|c| !base.contains(c)).collect();
+    let mut parts = vec![format!("its columns differ from sheet `{base_name}`")];
+    if !missing.is_empty() {
+        parts.push(format!("lacks {}", list(missing)));
+    }
+    if !extra.is_empty() {
+        parts.push(format!("has {}", list(extra)));
+    }
+    if base.len() == other.len() && parts.len() == 1 {
+        parts.push("a column appears twice".to_owned());
+    }
+    format!(
+        "{}; name it with --sheet to ingest it as its own dataset",
+        parts.join(", ")
+    )
 }
 
 struct ReaderStats {
@@ -207,11 +494,11 @@ struct ReaderStats {
 fn run(request: &IngestRequest, progress: &dyn Progress) -> Result<IngestOutcome> {
     let limits = request.read.limits;
     let inputs = input::expand(&request.path, &limits, &request.scratch)?;
-    let units = source::units(&inputs, &request.read)?;
-    let headers = units
-        .iter()
-        .map(|unit| scan_header(unit, &limits))
-        .collect::<Result<Vec<_>>>()?;
+    let Selection {
+        units,
+        headers,
+        sheets,
+    } = select(source::units(&inputs, &request.read)?, &limits)?;
     let all_headers = union(&headers);
     let mapping = match &request.mapping {
         Some(given) => {
@@ -363,7 +650,8 @@ fn run(request: &IngestRequest, progress: &dyn Progress) -> Result<IngestOutcome
         source,
     })?;
 
-    let report = stats.finish(&units, &headers, &unit_plans, &columns, reader_stats)?;
+    let mut report = stats.finish(&units, &headers, &unit_plans, &columns, reader_stats)?;
+    report.sheets = sheets;
     if report.rows_kept == 0 {
         let location = Location::file(units.first().map(|u| u.display.as_str()).unwrap_or(""));
         return Err(if report.rows_read == 0 {
@@ -608,6 +896,7 @@ impl Accumulated {
             let (rows_read, rows_kept, rows_rejected) = self.per_unit[index];
             let reader = reader_stats.get(index);
             let mut notes = unit.file.notes.clone();
+            notes.extend(unit.notes.iter().cloned());
             if let Some(reader) = reader {
                 notes.extend(reader.notes.iter().cloned());
             }

@@ -32,6 +32,10 @@ pub struct QualityReport {
     pub duplicate_rows: u64,
     /// Per identifier column: distinct values and repeated occurrences.
     pub duplicate_keys: Vec<DuplicateKeys>,
+    /// Every sheet of every workbook, in workbook order: read or skipped, and why. Empty for
+    /// other formats (and in reports written before sheets were listed).
+    #[serde(default)]
+    pub sheets: Vec<SheetQuality>,
 }
 
 impl QualityReport {
@@ -75,6 +79,28 @@ pub struct FileQuality {
     pub missing_columns: Vec<String>,
     /// Anything else worth knowing.
     pub notes: Vec<String>,
+}
+
+/// What became of one workbook sheet.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SheetQuality {
+    /// The workbook as named in locations.
+    pub file: String,
+    /// The sheet name.
+    pub sheet: String,
+    /// Its 1-based position in the workbook.
+    pub position: usize,
+    /// Whether its rows are in the dataset.
+    pub read: bool,
+    /// Why, as a stable code. Read: `named` (the sheet asked for), `every_sheet` (all sheets
+    /// asked for), `first_table` (the first sheet with data), `same_header` (continues the
+    /// first table). Skipped: `not_selected` (another sheet was named), `empty`, `no_header`,
+    /// `no_data` (a header and nothing below it), `other_header` (another table).
+    pub reason: String,
+    /// The reason in words, naming the columns that differ for `other_header`.
+    pub detail: String,
+    /// The header row, when one was found.
+    pub header_row: Option<u64>,
 }
 
 /// Quality of one dataset column.
@@ -191,4 +217,21 @@ pub struct DuplicateKeys {
     pub distinct: u64,
     /// Rows whose value appeared in an earlier row.
     pub duplicates: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_stored_before_new_fields_still_load() {
+        // A report as stored by earlier versions: no `sheets` and no duplicate policy.
+        let stored = r#"{"files":[],"rows_read":2,"rows_kept":2,"rows_rejected":0,"blank_rows":0,
+            "rejected":{"counts":{},"examples":[]},"columns":[],"duplicate_rows":1,
+            "duplicate_keys":[]}"#;
+        let report: QualityReport = serde_json::from_str(stored).unwrap();
+        assert_eq!(report.rows_kept, 2);
+        assert_eq!(report.duplicate_rows, 1);
+        assert!(report.sheets.is_empty());
+    }
 }

@@ -2,6 +2,7 @@
 //! integration-test binary of this crate (see ARCHITECTURE.md, Testing).
 
 mod months;
+mod sheets;
 
 use std::collections::BTreeMap;
 use std::fs::File;
