@@ -27,6 +27,7 @@ use procura_core::location::Location;
 use procura_core::{name, org_id, person_id};
 
 use crate::cell::{Cell, RawRow, render_number};
+use crate::dedup::RowDigest;
 use crate::error::{Error, Result};
 use crate::quality::{Example, IssueSummary};
 
@@ -119,6 +120,9 @@ pub struct ChunkStats {
     pub rows_kept: u64,
     /// Rows refused.
     pub rows_rejected: u64,
+    /// Rows normalised but then dropped as duplicates (set by the writer, which sees the
+    /// rows in order).
+    pub rows_dropped: u64,
     /// Refusal reasons.
     pub rejected: IssueSummary,
     /// Per column.
@@ -135,10 +139,14 @@ pub struct Normalized {
     pub batch: Option<RecordBatch>,
     /// Counts.
     pub stats: ChunkStats,
-    /// One hash per kept row over its mapped source cells.
+    /// One hash per kept row over its mapped source cells, for counting duplicates.
     pub row_hashes: Vec<u64>,
-    /// Per key column (in plan order of key columns), hashes of non-empty valid values.
-    pub key_hashes: Vec<Vec<u64>>,
+    /// One 128-bit digest per kept row over the same cells, for dropping duplicates; empty
+    /// unless asked for (the digests cost more than the hashes).
+    pub row_digests: Vec<u128>,
+    /// Per key column (in plan order of key columns), one entry per kept row: the hash of
+    /// its value when that is non-empty and valid.
+    pub key_hashes: Vec<Vec<Option<u64>>>,
     /// The first row fault, for `--strict`.
     pub first_fault: Option<(Location, String)>,
 }
@@ -306,13 +314,14 @@ const SUMMARY_PREFIXES: &[&str] = &[
     "打印",
 ];
 
-/// Normalises one chunk.
+/// Normalises one chunk; `digests` asks for [`Normalized::row_digests`].
 pub fn normalize_chunk(
     chunk: Chunk,
     columns: &[PlannedColumn],
     unit: &UnitPlan,
     schema: &SchemaRef,
     today: NaiveDate,
+    digests: bool,
 ) -> Result<Normalized> {
     let capacity = chunk.items.len();
     let mut builders: Vec<ColumnBuilders> = columns
@@ -330,7 +339,9 @@ pub fn normalize_chunk(
         .filter(|i| columns[*i].field_type.is_key())
         .collect();
     let mut row_hashes = Vec::with_capacity(capacity);
-    let mut key_hashes: Vec<Vec<u64>> = vec![Vec::with_capacity(capacity); key_columns.len()];
+    let mut row_digests = Vec::with_capacity(if digests { capacity } else { 0 });
+    let mut key_hashes: Vec<Vec<Option<u64>>> =
+        vec![Vec::with_capacity(capacity); key_columns.len()];
     let mut first_fault: Option<(Location, String)> = None;
     let mut note_fault = |location: Location, reason: String| {
         if first_fault.is_none() {
@@ -366,6 +377,7 @@ pub fn normalize_chunk(
         sources.append_value(&unit.display);
         source_rows.append_value(row.row as i64);
         let mut row_hasher = foldhash::fast::FixedState::default().build_hasher();
+        let mut row_digest = digests.then(RowDigest::new);
         let mut key_slot = 0;
         for (column_index, column) in columns.iter().enumerate() {
             let builders = &mut builders[column_index];
@@ -385,7 +397,11 @@ pub fn normalize_chunk(
                     simplified.append_null();
                 }
                 0u8.hash(&mut row_hasher);
+                if let Some(digest) = &mut row_digest {
+                    digest.blank();
+                }
                 if is_key {
+                    key_hashes[key_slot].push(None);
                     key_slot += 1;
                 }
                 continue;
@@ -393,6 +409,10 @@ pub fn normalize_chunk(
             column_stats.filled += 1;
             let raw_text = cell.as_text();
             raw_text.hash(&mut row_hasher);
+            if let Some(digest) = &mut row_digest {
+                digest.cell(&raw_text);
+            }
+            let mut key_hash = None;
             let context = NormalizeContext {
                 today,
                 unit: column.unit,
@@ -415,8 +435,7 @@ pub fn normalize_chunk(
                         builder.append_option(simplified.as_deref());
                     }
                     if is_key && let Value::Text(text) = &value {
-                        key_hashes[key_slot]
-                            .push(foldhash::fast::FixedState::default().hash_one(text));
+                        key_hash = Some(foldhash::fast::FixedState::default().hash_one(text));
                     }
                 }
                 Err(problem) => {
@@ -444,10 +463,19 @@ pub fn normalize_chunk(
                 raw.append_value(&raw_text);
             }
             if is_key {
+                key_hashes[key_slot].push(key_hash);
                 key_slot += 1;
             }
         }
-        row_hashes.push(row_hasher.finish());
+        match row_digest {
+            // Counting and dropping then agree on which rows are duplicates.
+            Some(digest) => {
+                let digest = digest.finish();
+                row_digests.push(digest);
+                row_hashes.push(digest as u64);
+            }
+            None => row_hashes.push(row_hasher.finish()),
+        }
     }
 
     let batch = if stats.rows_kept == 0 {
@@ -469,6 +497,7 @@ pub fn normalize_chunk(
         batch,
         stats,
         row_hashes,
+        row_digests,
         key_hashes,
         first_fault,
     })
@@ -482,7 +511,7 @@ fn reject(stats: &mut ChunkStats, display: &str, row: u64, code: &str, reason: &
 }
 
 /// Structural problems of a single row.
-fn row_fault(row: &RawRow, unit: &UnitPlan) -> Option<(&'static str, String)> {
+pub(crate) fn row_fault(row: &RawRow, unit: &UnitPlan) -> Option<(&'static str, String)> {
     let last_filled = row
         .cells
         .iter()

@@ -11,7 +11,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
+use arrow::array::BooleanArray;
+use arrow::compute::filter_record_batch;
 use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
 use chrono::NaiveDate;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -19,13 +23,15 @@ use parquet::file::properties::WriterProperties;
 use procura_core::field::{self, FieldType};
 use procura_core::location::Location;
 
-use crate::dedup::DuplicateCounter;
+use crate::dedup::{DuplicateCounter, DuplicatePolicy, RowDigest, SeenRows};
 use crate::error::{Error, Result};
 use crate::header::{self, Header};
 use crate::input::{self, Format, Limits};
-use crate::mapping::{self, Mapping};
+use crate::mapping::{self, DuplicatesSeen, Mapping};
 use crate::normalize::{self, Chunk, ChunkItem, Normalized, PlannedColumn, UnitPlan};
-use crate::quality::{ColumnQuality, DuplicateKeys, FileQuality, QualityReport, SheetQuality};
+use crate::quality::{
+    ColumnQuality, DuplicateKeys, Example, FileQuality, QualityReport, SheetQuality,
+};
 use crate::source::{self, Flow, Item, ReadOptions, SheetPick, Unit};
 
 /// Rows per chunk handed to a normaliser.
@@ -52,6 +58,10 @@ pub struct IngestRequest {
     pub scratch: PathBuf,
     /// Normaliser threads (0 = one per core).
     pub threads: usize,
+    /// What to do with exact duplicate rows. `None` leaves it to the mapping's `duplicates`,
+    /// and without that they are kept ([`DuplicatePolicy`] says why). A front-end flag such as
+    /// `--duplicates keep|drop` sets this and overrides the mapping.
+    pub duplicates: Option<DuplicatePolicy>,
 }
 
 /// Receives progress while an ingest runs.
@@ -97,11 +107,115 @@ pub struct IngestOutcome {
     pub bytes: u64,
 }
 
-/// Proposes a mapping for a file, folder or archive without reading past the headers.
+/// Rows `suggest` reads looking for duplicates (a few seconds of reading; the comment it
+/// writes says when the file had more).
+pub const SUGGEST_DUPLICATE_ROWS: u64 = 1_000_000;
+
+/// Proposes a mapping for a file, folder or archive: the dictionary's reading of the headers,
+/// and `duplicates = "drop"` (with the rows found, as a comment) when any of the first
+/// [`SUGGEST_DUPLICATE_ROWS`] rows is identical to an earlier one.
 pub fn suggest(path: &Path, read: &ReadOptions, scratch: &Path) -> Result<Mapping> {
     let inputs = input::expand(path, &read.limits, scratch)?;
     let selection = select(source::units(&inputs, read)?, &read.limits)?;
-    Ok(Mapping::suggest(&union(&selection.headers)))
+    let mut mapping = Mapping::suggest(&union(&selection.headers));
+    let columns = planned_columns(&mapping);
+    let plans = unit_plans(&selection.units, &selection.headers, &columns);
+    let seen = look_for_duplicates(&selection, &plans, &read.limits)?;
+    if seen.duplicates > 0 {
+        mapping.duplicates = Some(DuplicatePolicy::Drop);
+        mapping.duplicates_seen = Some(seen);
+    }
+    Ok(mapping)
+}
+
+/// Reads the rows as ingest would (title rows, blank rows and rows ingest rejects left out)
+/// and finds those identical to an earlier row, in the same terms as the ingest.
+fn look_for_duplicates(
+    selection: &Selection,
+    plans: &[UnitPlan],
+    limits: &Limits,
+) -> Result<DuplicatesSeen> {
+    let mut seen = SeenRows::default();
+    let mut found = DuplicatesSeen {
+        rows_scanned: 0,
+        complete: true,
+        duplicates: 0,
+        examples: Vec::new(),
+    };
+    for ((unit, header), plan) in selection.units.iter().zip(&selection.headers).zip(plans) {
+        if !found.complete {
+            break;
+        }
+        source::read_unit(unit, limits, Arc::new(AtomicU64::new(0)), &mut |item| {
+            let Item::Row(row) = item else {
+                return Ok(Flow::Continue);
+            };
+            if (header.row > 0 && row.row <= header.row)
+                || row.is_blank()
+                || normalize::row_fault(&row, plan).is_some()
+            {
+                return Ok(Flow::Continue);
+            }
+            if found.rows_scanned == SUGGEST_DUPLICATE_ROWS {
+                found.complete = false;
+                return Ok(Flow::Stop);
+            }
+            found.rows_scanned += 1;
+            let mut digest = RowDigest::new();
+            for index in &plan.indices {
+                match index.and_then(|i| row.cells.get(i)) {
+                    Some(cell) if !cell.is_blank() => digest.cell(&cell.as_text()),
+                    _ => digest.blank(),
+                }
+            }
+            if !seen.first_time(digest.finish()) {
+                found.duplicates += 1;
+                if found.examples.len() < 5 {
+                    found.examples.push(Location::row(&unit.display, row.row));
+                }
+            }
+            Ok(Flow::Continue)
+        })?;
+    }
+    Ok(found)
+}
+
+/// The dataset columns of a mapping, skipped ones left out.
+fn planned_columns(mapping: &Mapping) -> Vec<PlannedColumn> {
+    mapping
+        .columns
+        .iter()
+        .filter(|c| !c.skip)
+        .map(|c| PlannedColumn {
+            name: c.name.clone(),
+            source: c.source.clone(),
+            field_type: c.field_type,
+            unit: c.unit.unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// Where each dataset column is in each unit's rows (by cleaned header).
+fn unit_plans(units: &[Unit], headers: &[Header], columns: &[PlannedColumn]) -> Vec<UnitPlan> {
+    units
+        .iter()
+        .zip(headers)
+        .map(|(unit, header)| UnitPlan {
+            display: unit.display.clone(),
+            indices: columns
+                .iter()
+                .map(|column| {
+                    header
+                        .names
+                        .iter()
+                        .position(|h| field::clean_header(h) == field::clean_header(&column.source))
+                })
+                .collect(),
+            width: header.names.len(),
+            delimited: unit.file.format == Format::Delimited,
+            excel_dates: unit.excel_dates,
+        })
+        .collect()
 }
 
 /// Ingests `request.path` into a Parquet file at `request.output`.
@@ -521,37 +635,16 @@ fn run(request: &IngestRequest, progress: &dyn Progress) -> Result<IngestOutcome
         None => Mapping::suggest(&all_headers),
     };
     mapping.validate()?;
+    let mut mapping = mapping;
 
-    let columns: Vec<PlannedColumn> = mapping
-        .columns
-        .iter()
-        .filter(|c| !c.skip)
-        .map(|c| PlannedColumn {
-            name: c.name.clone(),
-            source: c.source.clone(),
-            field_type: c.field_type,
-            unit: c.unit.unwrap_or_default(),
-        })
-        .collect();
-    let unit_plans: Vec<UnitPlan> = units
-        .iter()
-        .zip(&headers)
-        .map(|(unit, header)| UnitPlan {
-            display: unit.display.clone(),
-            indices: columns
-                .iter()
-                .map(|column| {
-                    header
-                        .names
-                        .iter()
-                        .position(|h| field::clean_header(h) == field::clean_header(&column.source))
-                })
-                .collect(),
-            width: header.names.len(),
-            delimited: unit.file.format == Format::Delimited,
-            excel_dates: unit.excel_dates,
-        })
-        .collect();
+    let policy = request
+        .duplicates
+        .or(mapping.duplicates)
+        .unwrap_or_default();
+    // The mapping stored with the version says what was done, whoever decided it.
+    mapping.duplicates = Some(policy);
+    let columns = planned_columns(&mapping);
+    let unit_plans = unit_plans(&units, &headers, &columns);
     let schema = normalize::output_schema(&columns);
 
     let total_bytes: u64 = inputs.files.iter().map(|f| f.size).sum();
@@ -606,22 +699,29 @@ fn run(request: &IngestRequest, progress: &dyn Progress) -> Result<IngestOutcome
             let unit_plans = &unit_plans;
             let schema = &schema;
             let today = request.today;
+            let digests = policy == DuplicatePolicy::Drop;
             scope.spawn(move || {
                 normalise_worker(
-                    &chunk_rx, &out_tx, columns, unit_plans, schema, today, cancel_ref,
+                    &chunk_rx, &out_tx, columns, unit_plans, schema, today, digests, cancel_ref,
                 )
             });
         }
         drop(out_tx);
+        let mut dropper =
+            (policy == DuplicatePolicy::Drop).then(|| Dropper::new(&columns, &schema));
         let written = write_all(
             out_rx,
             &mut writer,
             &mut stats,
+            dropper.as_mut(),
             request.strict,
             &cancel,
             &bytes_read,
             progress,
         );
+        if let Some(dropper) = dropper {
+            stats.dropped_examples = dropper.examples;
+        }
         if written.is_err() {
             cancel.store(true, Ordering::Relaxed);
         }
@@ -652,6 +752,7 @@ fn run(request: &IngestRequest, progress: &dyn Progress) -> Result<IngestOutcome
 
     let mut report = stats.finish(&units, &headers, &unit_plans, &columns, reader_stats)?;
     report.sheets = sheets;
+    report.duplicate_policy = policy;
     if report.rows_kept == 0 {
         let location = Location::file(units.first().map(|u| u.display.as_str()).unwrap_or(""));
         return Err(if report.rows_read == 0 {
@@ -757,6 +858,7 @@ fn read_all(
     Ok(all_stats)
 }
 
+#[allow(clippy::too_many_arguments)] // One call site; a struct would only rename them.
 fn normalise_worker(
     chunks: &Mutex<Receiver<Chunk>>,
     out: &SyncSender<Result<Normalized>>,
@@ -764,6 +866,7 @@ fn normalise_worker(
     unit_plans: &[UnitPlan],
     schema: &SchemaRef,
     today: NaiveDate,
+    digests: bool,
     cancel: &AtomicBool,
 ) {
     loop {
@@ -781,17 +884,19 @@ fn normalise_worker(
             let _ = out.send(Err(Error::Internal("chunk for an unknown unit".into())));
             return;
         };
-        let result = normalize::normalize_chunk(chunk, columns, plan, schema, today);
+        let result = normalize::normalize_chunk(chunk, columns, plan, schema, today, digests);
         if out.send(result).is_err() {
             return;
         }
     }
 }
 
+#[allow(clippy::too_many_arguments)] // One call site; a struct would only rename them.
 fn write_all<W: Write + Send>(
     results: Receiver<Result<Normalized>>,
     writer: &mut ArrowWriter<W>,
     stats: &mut Accumulated,
+    mut dropper: Option<&mut Dropper>,
     strict: bool,
     cancel: &AtomicBool,
     bytes_read: &AtomicU64,
@@ -803,7 +908,7 @@ fn write_all<W: Write + Send>(
     for result in results.iter() {
         let normalized = result?;
         pending.insert(normalized.seq, normalized);
-        while let Some(normalized) = pending.remove(&next) {
+        while let Some(mut normalized) = pending.remove(&next) {
             next += 1;
             if strict && let Some((location, reason)) = &normalized.first_fault {
                 cancel.store(true, Ordering::Relaxed);
@@ -811,6 +916,10 @@ fn write_all<W: Write + Send>(
                     location: location.clone(),
                     reason: reason.clone(),
                 });
+            }
+            // Chunks arrive here in reading order, so the first occurrence is the one kept.
+            if let Some(dropper) = dropper.as_deref_mut() {
+                dropper.apply(&mut normalized)?;
             }
             if let Some(batch) = &normalized.batch {
                 writer.write(batch)?;
@@ -828,17 +937,125 @@ fn write_all<W: Write + Send>(
 
 /// Statistics merged across chunks, in reading order.
 struct Accumulated {
-    per_unit: Vec<(u64, u64, u64)>,
+    per_unit: Vec<UnitCounts>,
     rejected: crate::quality::IssueSummary,
     columns: Vec<normalize::ColumnStats>,
     rows: DuplicateCounter,
     keys: Vec<(String, DuplicateCounter)>,
+    dropped_examples: Vec<Example>,
+}
+
+/// Row counts of one unit.
+#[derive(Debug, Clone, Copy, Default)]
+struct UnitCounts {
+    read: u64,
+    kept: u64,
+    rejected: u64,
+    dropped: u64,
+}
+
+/// How many dropped duplicates the report shows.
+const DROPPED_EXAMPLES: usize = 5;
+
+/// Drops rows whose content was seen before (`duplicates = "drop"`), in reading order.
+struct Dropper {
+    seen: SeenRows,
+    /// For each dataset column, the batch column that shows its cell as found (`c__raw`,
+    /// or `c` for text), for the examples.
+    shown: Vec<usize>,
+    examples: Vec<Example>,
+}
+
+impl Dropper {
+    fn new(columns: &[PlannedColumn], schema: &SchemaRef) -> Dropper {
+        let shown = columns
+            .iter()
+            .filter_map(|column| {
+                let name = if column.field_type.keeps_raw() {
+                    format!("{}__raw", column.name)
+                } else {
+                    column.name.clone()
+                };
+                schema.index_of(&name).ok()
+            })
+            .collect();
+        Dropper {
+            seen: SeenRows::default(),
+            shown,
+            examples: Vec::new(),
+        }
+    }
+
+    /// Removes the duplicates from a chunk's batch and its key hashes, and counts them.
+    fn apply(&mut self, normalized: &mut Normalized) -> Result<()> {
+        let Some(batch) = &normalized.batch else {
+            return Ok(());
+        };
+        if normalized.row_digests.len() != batch.num_rows() {
+            return Err(Error::Internal(
+                "a chunk without one digest per row in drop mode".into(),
+            ));
+        }
+        let keep: Vec<bool> = normalized
+            .row_digests
+            .iter()
+            .map(|digest| self.seen.first_time(*digest))
+            .collect();
+        let dropped = keep.iter().filter(|k| !**k).count();
+        if dropped == 0 {
+            return Ok(());
+        }
+        for (row_index, _) in keep.iter().enumerate().filter(|(_, k)| !**k) {
+            if self.examples.len() >= DROPPED_EXAMPLES {
+                break;
+            }
+            self.examples.push(self.example(batch, row_index)?);
+        }
+        let mask = BooleanArray::from(keep.clone());
+        let filtered = filter_record_batch(batch, &mask)?;
+        normalized.batch = (filtered.num_rows() > 0).then_some(filtered);
+        for hashes in &mut normalized.key_hashes {
+            let mut flags = keep.iter();
+            hashes.retain(|_| flags.next().copied().unwrap_or(true));
+        }
+        normalized.stats.rows_kept -= dropped as u64;
+        normalized.stats.rows_dropped += dropped as u64;
+        Ok(())
+    }
+
+    /// The dropped row as an example: its file and row, and its cells as found.
+    fn example(&self, batch: &RecordBatch, row_index: usize) -> Result<Example> {
+        let options = FormatOptions::default();
+        let text = |column: usize| -> Result<String> {
+            Ok(
+                ArrayFormatter::try_new(batch.column(column).as_ref(), &options)?
+                    .value(row_index)
+                    .to_string(),
+            )
+        };
+        // `_source` and `_source_row` are the second and third columns of every dataset.
+        let source = text(1)?;
+        let source_row: u64 = text(2)?
+            .parse()
+            .map_err(|_| Error::Internal("`_source_row` is not a number".into()))?;
+        let cells = self
+            .shown
+            .iter()
+            .map(|column| text(*column))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Example::new(
+            Location::row(source, source_row),
+            "duplicate_row",
+            &cells.join(" | "),
+            "identical in every column to an earlier row; dropped (duplicates = \"drop\")".into(),
+        ))
+    }
 }
 
 impl Accumulated {
     fn new(columns: &[PlannedColumn], n_units: usize, scratch: &Path) -> Accumulated {
         Accumulated {
-            per_unit: vec![(0, 0, 0); n_units],
+            per_unit: vec![UnitCounts::default(); n_units],
             rejected: Default::default(),
             columns: vec![Default::default(); columns.len()],
             rows: DuplicateCounter::new(scratch),
@@ -847,6 +1064,7 @@ impl Accumulated {
                 .filter(|c| c.field_type.is_key())
                 .map(|c| (c.name.clone(), DuplicateCounter::new(scratch)))
                 .collect(),
+            dropped_examples: Vec::new(),
         }
     }
 
@@ -857,9 +1075,10 @@ impl Accumulated {
         };
         let stats = normalized.stats;
         if let Some(unit) = self.per_unit.get_mut(normalized.unit) {
-            unit.0 += stats.rows_read;
-            unit.1 += stats.rows_kept;
-            unit.2 += stats.rows_rejected;
+            unit.read += stats.rows_read;
+            unit.kept += stats.rows_kept;
+            unit.rejected += stats.rows_rejected;
+            unit.dropped += stats.rows_dropped;
         }
         self.rejected.merge(stats.rejected);
         for (total, chunk) in self.columns.iter_mut().zip(stats.columns) {
@@ -874,7 +1093,8 @@ impl Accumulated {
         }
         self.rows.extend(&normalized.row_hashes).map_err(io_error)?;
         for ((_, counter), hashes) in self.keys.iter_mut().zip(&normalized.key_hashes) {
-            counter.extend(hashes).map_err(io_error)?;
+            let present: Vec<u64> = hashes.iter().flatten().copied().collect();
+            counter.extend(&present).map_err(io_error)?;
         }
         Ok(())
     }
@@ -893,7 +1113,12 @@ impl Accumulated {
         };
         let mut report = QualityReport::default();
         for (index, unit) in units.iter().enumerate() {
-            let (rows_read, rows_kept, rows_rejected) = self.per_unit[index];
+            let UnitCounts {
+                read: rows_read,
+                kept: rows_kept,
+                rejected: rows_rejected,
+                dropped,
+            } = self.per_unit[index];
             let reader = reader_stats.get(index);
             let mut notes = unit.file.notes.clone();
             notes.extend(unit.notes.iter().cloned());
@@ -922,15 +1147,18 @@ impl Accumulated {
                 rows_kept,
                 rows_rejected,
                 blank_rows: reader.map_or(0, |r| r.blank_rows),
+                duplicates_dropped: dropped,
                 missing_columns,
                 notes,
             });
             report.rows_read += rows_read;
             report.rows_kept += rows_kept;
             report.rows_rejected += rows_rejected;
+            report.duplicate_rows_dropped += dropped;
             report.blank_rows += reader.map_or(0, |r| r.blank_rows);
         }
         report.rejected = self.rejected;
+        report.dropped_duplicates = self.dropped_examples;
         for (column, stats) in columns.iter().zip(self.columns) {
             report.columns.push(ColumnQuality {
                 name: column.name.clone(),

@@ -8,6 +8,8 @@ use procura_core::field::FieldType;
 use procura_core::location::Location;
 use serde::{Deserialize, Serialize};
 
+use crate::dedup::DuplicatePolicy;
+
 /// How many examples are kept per column and reason.
 pub const EXAMPLES_PER_REASON: usize = 5;
 
@@ -16,7 +18,8 @@ pub const EXAMPLES_PER_REASON: usize = 5;
 pub struct QualityReport {
     /// One entry per file (or sheet) read.
     pub files: Vec<FileQuality>,
-    /// Data rows read (below the header, blank rows excluded).
+    /// Data rows read (below the header, blank rows excluded): the rows kept, rejected and
+    /// dropped as duplicates.
     pub rows_read: u64,
     /// Rows written to the dataset.
     pub rows_kept: u64,
@@ -26,11 +29,22 @@ pub struct QualityReport {
     pub blank_rows: u64,
     /// Rejection reasons with counts and examples.
     pub rejected: IssueSummary,
-    /// One entry per dataset column.
+    /// One entry per dataset column. Its counts cover every row that was not rejected, rows
+    /// later dropped as duplicates included.
     pub columns: Vec<ColumnQuality>,
-    /// Rows identical in every mapped source cell to an earlier row.
+    /// Rows identical in every mapped source cell to an earlier row (of any file or sheet of
+    /// the ingest), whether kept or dropped.
     pub duplicate_rows: u64,
-    /// Per identifier column: distinct values and repeated occurrences.
+    /// What was done with them (`keep` in reports written before there was a choice).
+    #[serde(default)]
+    pub duplicate_policy: DuplicatePolicy,
+    /// Rows not written because they duplicate an earlier row (`duplicates = "drop"`).
+    #[serde(default)]
+    pub duplicate_rows_dropped: u64,
+    /// The first few rows dropped as duplicates: where they were and their cells.
+    #[serde(default)]
+    pub dropped_duplicates: Vec<Example>,
+    /// Per identifier column: distinct values and repeated occurrences among the rows kept.
     pub duplicate_keys: Vec<DuplicateKeys>,
     /// Every sheet of every workbook, in workbook order: read or skipped, and why. Empty for
     /// other formats (and in reports written before sheets were listed).
@@ -75,6 +89,9 @@ pub struct FileQuality {
     pub rows_rejected: u64,
     /// Blank rows.
     pub blank_rows: u64,
+    /// Rows dropped as duplicates of an earlier row (of this or an earlier file).
+    #[serde(default)]
+    pub duplicates_dropped: u64,
     /// Mapped columns this file does not have (their values are empty for its rows).
     pub missing_columns: Vec<String>,
     /// Anything else worth knowing.
@@ -233,5 +250,7 @@ mod tests {
         assert_eq!(report.rows_kept, 2);
         assert_eq!(report.duplicate_rows, 1);
         assert!(report.sheets.is_empty());
+        assert_eq!(report.duplicate_policy, DuplicatePolicy::Keep);
+        assert_eq!(report.duplicate_rows_dropped, 0);
     }
 }

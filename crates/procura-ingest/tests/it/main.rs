@@ -1,6 +1,7 @@
 //! The ingest pipeline end to end on small files written by the tests themselves: the one
 //! integration-test binary of this crate (see ARCHITECTURE.md, Testing).
 
+mod duplicates;
 mod months;
 mod sheets;
 
@@ -54,6 +55,7 @@ impl Env {
             output: self.path(&format!("out-{n}.parquet")),
             scratch: self.dir.path().to_owned(),
             threads: 2,
+            duplicates: None,
         }
     }
 
