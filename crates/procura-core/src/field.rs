@@ -645,6 +645,41 @@ pub fn normalize_case_number(raw: &str) -> String {
         .collect()
 }
 
+/// The match key of a 案号 / 文号: what two spellings of the same number have in common, for
+/// joining records of different agencies. NFKC (full-width letters, digits and brackets to
+/// half-width), ASCII letters in upper case, every whitespace and invisible character removed,
+/// and every bracket pair (`()（）〔〕[]【】［］〖〗{}`) written `(` `)`. So `（2023）浙0602刑初
+/// 123号`, `〔2023〕浙0602刑初１２３号` and `(2023)浙0602刑初123号` share a key, as do
+/// `a3201 2023` and `Ａ32012023`. `None` when nothing is left. The key is for comparing, not for
+/// showing: [`case_no_display`] keeps what the document wrote.
+pub fn case_no_key(raw: &str) -> Option<String> {
+    let key: String = raw
+        .nfkc()
+        .filter(|c| !c.is_whitespace() && !text::is_invisible(*c))
+        .map(|c| match c {
+            '（' | '〔' | '［' | '【' | '[' | '〖' | '｛' | '{' => '(',
+            '）' | '〕' | '］' | '】' | ']' | '〗' | '｝' | '}' => ')',
+            other => other.to_ascii_uppercase(),
+        })
+        .collect();
+    (!key.is_empty()).then_some(key)
+}
+
+/// A 案号 / 文号 for display: trimmed, full-width digits and Latin letters made half-width,
+/// and nothing else changed. The official brackets `〔2023〕` of a 文号 and the spaces inside
+/// stay as written, because the number is quoted in documents as issued. `None` when only
+/// invisible characters are left.
+pub fn case_no_display(raw: &str) -> Option<String> {
+    let shown: String = text::trim_invisible(raw)
+        .chars()
+        .map(|c| match c {
+            '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => text::half_width_char(c),
+            other => other,
+        })
+        .collect();
+    (!shown.is_empty()).then_some(shown)
+}
+
 /// An organisation name for comparison: NFKC, no spaces, brackets unified.
 pub fn normalize_org_name(raw: &str) -> String {
     raw.nfkc()
@@ -767,6 +802,73 @@ mod tests {
             normalize_case_number("绍越公（交）决字〔2023〕第 5 号"),
             "绍越公(交)决字(2023)第5号"
         );
+    }
+
+    #[track_caller]
+    fn check_same_key(variants: &[&str]) {
+        let keys: Vec<Option<String>> = variants.iter().map(|v| case_no_key(v)).collect();
+        assert!(keys[0].is_some(), "{variants:?}");
+        assert!(
+            keys.iter().all(|k| *k == keys[0]),
+            "{variants:?} → {keys:?}"
+        );
+    }
+
+    #[test]
+    fn case_no_key_unifies_brackets_widths_case_and_spaces() {
+        check_same_key(&[
+            "(2023)浙0602刑初123号",
+            "（2023）浙0602刑初123号",
+            "〔2023〕浙0602刑初１２３号",
+            "【2023】浙0602刑初123号",
+            "[2023]浙0602刑初123号",
+            "［２０２３］浙0602 刑初 123 号",
+            " (2023)浙0602刑初123号\u{3000}",
+            "(2023)浙0602刑初\u{200B}123号",
+        ]);
+        check_same_key(&[
+            "A3201002023",
+            "a3201002023",
+            "Ａ３２０１００２０２３",
+            "a3201 002023",
+        ]);
+        assert_eq!(
+            case_no_key("绍越公（交）决字〔2023〕第 5 号").as_deref(),
+            Some("绍越公(交)决字(2023)第5号")
+        );
+        assert_eq!(case_no_key("a3201").as_deref(), Some("A3201"));
+    }
+
+    #[test]
+    fn case_no_key_keeps_different_numbers_apart() {
+        assert_ne!(
+            case_no_key("(2023)浙0602刑初123号"),
+            case_no_key("(2023)浙0602刑初124号")
+        );
+        assert_ne!(
+            case_no_key("(2023)浙0602刑初123号"),
+            case_no_key("(2022)浙0602刑初123号")
+        );
+        assert_ne!(case_no_key("A3201"), case_no_key("B3201"));
+        assert_eq!(case_no_key(""), None);
+        assert_eq!(case_no_key(" \u{3000}\u{200B}"), None);
+    }
+
+    #[test]
+    fn case_no_display_keeps_official_brackets() {
+        assert_eq!(
+            case_no_display(" 浙政办发〔２０２３〕５号 ").as_deref(),
+            Some("浙政办发〔2023〕5号")
+        );
+        assert_eq!(
+            case_no_display("（2023）浙0602刑初123号").as_deref(),
+            Some("（2023）浙0602刑初123号")
+        );
+        assert_eq!(
+            case_no_display("ａ3201 002023").as_deref(),
+            Some("a3201 002023")
+        );
+        assert_eq!(case_no_display("\u{3000}"), None);
     }
 
     #[test]

@@ -78,7 +78,7 @@ struct ColumnEntry {
 }
 
 /// Suffixes the dataset uses for its own derived columns.
-pub const RESERVED_SUFFIXES: [&str; 3] = ["__raw", "__issue", "__simplified"];
+pub const RESERVED_SUFFIXES: [&str; 4] = ["__raw", "__issue", "__simplified", "__key"];
 
 impl Mapping {
     /// The dictionary's proposal for a list of headers.

@@ -7,7 +7,9 @@
 //! * `_source` (Utf8) and `_source_row` (Int64): file and row as the user sees them;
 //! * per mapped column `c`: `c` (typed), `c__raw` (the text as found; identifier, date,
 //!   amount and other typed columns), `c__issue` (why `c` is null although `c__raw` is not),
-//!   and for names `c__simplified` (traditional characters converted, for comparison).
+//!   for names `c__simplified` (traditional characters converted, for comparison), and for
+//!   case and document numbers `c__key` ([`field::case_no_key`]: the match key, upper case,
+//!   no spaces, every bracket as `()`, for joining records of different agencies).
 
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -187,6 +189,13 @@ pub fn output_schema(columns: &[PlannedColumn]) -> SchemaRef {
                 true,
             ));
         }
+        if column.field_type == FieldType::CaseNumber {
+            fields.push(Field::new(
+                format!("{}__key", column.name),
+                DataType::Utf8,
+                true,
+            ));
+        }
     }
     Arc::new(Schema::new(fields))
 }
@@ -215,6 +224,7 @@ struct ColumnBuilders {
     raw: Option<StringBuilder>,
     issue: Option<StringBuilder>,
     simplified: Option<StringBuilder>,
+    key: Option<StringBuilder>,
 }
 
 impl ColumnBuilders {
@@ -240,6 +250,8 @@ impl ColumnBuilders {
             issue: keeps_raw.then(|| StringBuilder::with_capacity(capacity, 0)),
             simplified: (field_type == FieldType::Name)
                 .then(|| StringBuilder::with_capacity(capacity, capacity * 6)),
+            key: (field_type == FieldType::CaseNumber)
+                .then(|| StringBuilder::with_capacity(capacity, capacity * 16)),
         })
     }
 
@@ -290,6 +302,9 @@ impl ColumnBuilders {
         }
         if let Some(simplified) = &mut self.simplified {
             arrays.push(Arc::new(simplified.finish()));
+        }
+        if let Some(key) = &mut self.key {
+            arrays.push(Arc::new(key.finish()));
         }
     }
 }
@@ -396,6 +411,9 @@ pub fn normalize_chunk(
                 if let Some(simplified) = &mut builders.simplified {
                     simplified.append_null();
                 }
+                if let Some(key) = &mut builders.key {
+                    key.append_null();
+                }
                 0u8.hash(&mut row_hasher);
                 if let Some(digest) = &mut row_digest {
                     digest.blank();
@@ -461,6 +479,9 @@ pub fn normalize_chunk(
             }
             if let Some(raw) = &mut builders.raw {
                 raw.append_value(&raw_text);
+            }
+            if let Some(key) = &mut builders.key {
+                key.append_option(field::case_no_key(&raw_text));
             }
             if is_key {
                 key_hashes[key_slot].push(key_hash);

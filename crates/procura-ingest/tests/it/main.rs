@@ -1,6 +1,7 @@
 //! The ingest pipeline end to end on small files written by the tests themselves: the one
 //! integration-test binary of this crate (see ARCHITECTURE.md, Testing).
 
+mod case_numbers;
 mod duplicates;
 mod months;
 mod sheets;
