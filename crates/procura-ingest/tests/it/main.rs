@@ -2,6 +2,7 @@
 //! integration-test binary of this crate (see ARCHITECTURE.md, Testing).
 
 mod case_numbers;
+mod csv_rows;
 mod duplicates;
 mod months;
 mod sheets;
