@@ -135,18 +135,34 @@ pub fn parse_date(raw: &str, system: ExcelDateSystem) -> Result<ParsedDate, Date
     parse_normalized(&s, Some(system)).map_err(|f| f.into_error(raw))
 }
 
-/// Parses a month and returns its first day.
+/// Parses a month and returns its first day, reading Excel serials in the 1900 date system
+/// (what every CSV saved by Excel and every JSON export uses). A workbook's own system is
+/// honoured by [`parse_month_in`].
+pub fn parse_month(raw: &str) -> Result<NaiveDate, DateError> {
+    parse_month_in(raw, ExcelDateSystem::Excel1900)
+}
+
+/// Parses a month and returns its first day; Excel serials count from `system`.
 ///
 /// Accepts `202403`, `2024-03`, `2024/3`, `2024.3`, `03/2024`, `2024年3月`, `2024年3月份`,
-/// `二〇二四年三月`, and every full date [`parse_date`] accepts except Excel serials (a month
-/// column has no date system, and `45356` there is far more likely garbage).
+/// `二〇二四年三月`, and every date or timestamp [`parse_date`] accepts, Excel serials included
+/// (`45444` and `45444.5` are days in June 2024, so the month is 2024-06): a month column
+/// that went through Excel holds the same serials as a date column, and a date names its month
+/// without any guess. The issue codes are the ones [`parse_date`] gives for the same text.
 ///
-/// Four digits alone are never a month: a year from 1800 to 2200 (`2024`) is `Unrecognised`,
-/// and anything else whose last two digits could be a month (`2403`) is `Ambiguous`, since it
-/// can only be `yymm` with a two-digit year.
-pub fn parse_month(raw: &str) -> Result<NaiveDate, DateError> {
+/// Plain numbers are read by their number of integer digits, and the month forms come first:
+/// - six digits are `yyyymm` (`202403`), never a serial (that would be a day in 2452);
+/// - four digits alone are never a month: a year from 1800 to 2200 (`2024`) is
+///   `Unrecognised`, and anything else whose last two digits could be a month (`2403`) is
+///   `Ambiguous`, since it can only be `yymm` with a two-digit year;
+/// - one to three digits (`3`, `12`, `202`) are `Unrecognised`: as serials they would be days
+///   of 1900, and in a month column they are a month number without its year;
+/// - five digits (`45444`, days from 1927 to 2173) and seven digits are serials, as in
+///   [`parse_date`] (seven-digit serials are after 2200, so `OutOfRange`); eight digits are
+///   `yyyymmdd`.
+pub fn parse_month_in(raw: &str, system: ExcelDateSystem) -> Result<NaiveDate, DateError> {
     let s = normalize(raw);
-    month_normalized(&s).map_err(|f| f.into_error(raw))
+    month_normalized(&s, system).map_err(|f| f.into_error(raw))
 }
 
 /// Converts an Excel serial number to a date and time.
@@ -537,14 +553,19 @@ fn chinese_time(t: &str) -> Option<NaiveTime> {
     NaiveTime::from_hms_opt(hour?, minute.unwrap_or(0), second.unwrap_or(0))
 }
 
-fn month_normalized(s: &str) -> Result<NaiveDate, Fail> {
+fn month_normalized(s: &str, system: ExcelDateSystem) -> Result<NaiveDate, Fail> {
     if s.is_empty() {
         return Err(Fail::Empty);
     }
     if let Some(result) = month_form(s) {
         return result;
     }
-    let parsed = parse_normalized(s, None)?;
+    // See `parse_month_in`: short numbers are a month without a year, not a serial of 1900.
+    let int = s.split_once('.').map_or(s, |(int, _)| int);
+    if is_digits(int) && int.len() <= 3 {
+        return Err(Fail::Unrecognised);
+    }
+    let parsed = parse_normalized(s, Some(system))?;
     parsed.date.with_day(1).ok_or(Fail::InvalidDay)
 }
 
@@ -585,11 +606,12 @@ fn month_form(s: &str) -> Option<Result<NaiveDate, Fail>> {
         (4, 1..=2) => value(a).and_then(|y| ym(y, value(b)?)),
         (1..=2, 4) => value(b).and_then(|y| ym(y, value(a)?)),
         (1..=2, 1..=2) => Err(Fail::Ambiguous(WHY_TWO_DIGIT_YEAR)),
-        _ => Err(Fail::Unrecognised),
+        // Not a month form; a serial with a fraction (`45444.5`) is one of the full forms.
+        _ => return None,
     })
 }
 
-/// See [`parse_month`]: four digits are a bare year or a `yymm` with a two-digit year.
+/// See [`parse_month_in`]: four digits are a bare year or a `yymm` with a two-digit year.
 fn four_digits_as_month(s: &str) -> Fail {
     let year_like = digits_value(s)
         .and_then(|v| i32::try_from(v).ok())
@@ -1260,8 +1282,59 @@ mod tests {
     }
 
     #[test]
-    fn month_rejects_serials() {
-        assert_eq!(month_code("45356"), "unrecognised");
+    fn month_serial_is_the_month_of_its_day() {
+        // 45444 is 2024-06-01, 45473 is 2024-06-30 and 45474 is 2024-07-01 in the 1900 system.
+        month("45444", "2024-06");
+        month("45473", "2024-06");
+        month("45474", "2024-07");
+        month("45444.75", "2024-06");
+        month("４５４４４", "2024-06");
+    }
+
+    #[test]
+    fn month_serial_agrees_with_the_date_path() {
+        for serial in ["45444", "45356", "10000", "99999", "45356.5", "60000"] {
+            let from_date = parse_date(serial, SYS).map(|p| p.date.with_day(1).unwrap());
+            assert_eq!(parse_month(serial), from_date, "serial {serial}");
+        }
+    }
+
+    #[test]
+    fn month_serial_in_the_1904_system() {
+        // The same day, 2024-06-01, is 1462 days earlier in the 1904 system.
+        assert_eq!(
+            parse_month_in("43982", ExcelDateSystem::Excel1904),
+            Ok(date(2024, 6, 1))
+        );
+        assert_eq!(
+            parse_month_in("43982", SYS),
+            Ok(date(2020, 5, 1)),
+            "the 1900 system reads the same number four years later"
+        );
+    }
+
+    #[test]
+    fn month_short_numbers_are_not_serials() {
+        assert_eq!(month_code("3"), "unrecognised");
+        assert_eq!(month_code("12"), "unrecognised");
+        assert_eq!(month_code("60"), "unrecognised");
+        assert_eq!(month_code("202"), "unrecognised");
+        assert_eq!(month_code("202.5"), "unrecognised");
+    }
+
+    #[test]
+    fn month_long_serials_have_the_date_codes() {
+        assert_eq!(month_code("2958465"), code("2958465"));
+        assert_eq!(month_code("2958465"), "out_of_range");
+        assert_eq!(month_code("2958466"), "unrecognised");
+        assert_eq!(month_code("04544"), "unrecognised");
+    }
+
+    #[test]
+    fn month_six_digits_stay_yyyymm() {
+        month("202406", "2024-06");
+        assert_eq!(month_code("202413"), "invalid_day");
+        assert_eq!(month_code("450000"), "out_of_range");
     }
 
     #[test]
@@ -1341,6 +1414,31 @@ mod tests {
         }
 
         #[test]
+        fn month_serials_round_trip(d in any_date(), system in prop::sample::select(vec![ExcelDateSystem::Excel1900, ExcelDateSystem::Excel1904])) {
+            let epoch = match system {
+                ExcelDateSystem::Excel1900 => date(1899, 12, 30),
+                ExcelDateSystem::Excel1904 => date(1904, 1, 1),
+            };
+            let serial = (d - epoch).num_days();
+            prop_assume!((10_000..100_000).contains(&serial));
+            let first = d.with_day(1).unwrap();
+            prop_assert_eq!(parse_month_in(&serial.to_string(), system), Ok(first));
+            prop_assert_eq!(parse_month_in(&format!("{serial}.25"), system), Ok(first));
+            // A date column and a month column agree on every serial.
+            let as_date = parse_date(&serial.to_string(), system).map(|p| p.date.with_day(1).unwrap());
+            prop_assert_eq!(as_date, Ok(first));
+        }
+
+        #[test]
+        fn month_and_date_agree_on_full_dates(d in any_date(), secs in 0u32..86_400) {
+            let t = NaiveTime::from_num_seconds_from_midnight_opt(secs, 0).unwrap();
+            for text in [d.format("%Y-%m-%d").to_string(), d.and_time(t).format("%Y/%-m/%-d %H:%M:%S").to_string()] {
+                let as_date = parse_date(&text, SYS).map(|p| p.date.with_day(1).unwrap());
+                prop_assert_eq!(parse_month(&text), as_date, "{}", text);
+            }
+        }
+
+        #[test]
         fn serials_round_trip(d in any_date()) {
             // Excel's 1900 system is one day ahead from 1900-03-01 on.
             let serial = (d - date(1899, 12, 30)).num_days();
@@ -1354,6 +1452,7 @@ mod tests {
             let _ = parse_date(&s, SYS);
             let _ = parse_date(&s, ExcelDateSystem::Excel1904);
             let _ = parse_month(&s);
+            let _ = parse_month_in(&s, ExcelDateSystem::Excel1904);
         }
 
         #[test]

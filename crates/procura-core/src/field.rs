@@ -496,7 +496,8 @@ pub struct NormalizeContext {
     pub today: NaiveDate,
     /// For amount columns: the unit from the header or the mapping.
     pub unit: AmountUnit,
-    /// For Excel serial numbers written as text.
+    /// For Excel serial numbers (in date, datetime and month columns alike): the workbook's
+    /// date system, or the 1900 system for text files.
     pub excel_dates: ExcelDateSystem,
 }
 
@@ -574,7 +575,7 @@ pub fn normalize(
             )),
             Err(e) => Err(issue(e.code(), e.to_string())),
         },
-        FieldType::Month => date::parse_month(raw)
+        FieldType::Month => date::parse_month_in(raw, context.excel_dates)
             .map(Value::Date)
             .map_err(|e| issue(e.code(), e.to_string())),
         FieldType::Amount => amount::parse_amount(raw, context.unit)
@@ -642,6 +643,41 @@ pub fn normalize_case_number(raw: &str) -> String {
             other => other,
         })
         .collect()
+}
+
+/// The match key of a 案号 / 文号: what two spellings of the same number have in common, for
+/// joining records of different agencies. NFKC (full-width letters, digits and brackets to
+/// half-width), ASCII letters in upper case, every whitespace and invisible character removed,
+/// and every bracket pair (`()（）〔〕[]【】［］〖〗{}`) written `(` `)`. So `（2023）浙0602刑初
+/// 123号`, `〔2023〕浙0602刑初１２３号` and `(2023)浙0602刑初123号` share a key, as do
+/// `a3201 2023` and `Ａ32012023`. `None` when nothing is left. The key is for comparing, not for
+/// showing: [`case_no_display`] keeps what the document wrote.
+pub fn case_no_key(raw: &str) -> Option<String> {
+    let key: String = raw
+        .nfkc()
+        .filter(|c| !c.is_whitespace() && !text::is_invisible(*c))
+        .map(|c| match c {
+            '（' | '〔' | '［' | '【' | '[' | '〖' | '｛' | '{' => '(',
+            '）' | '〕' | '］' | '】' | ']' | '〗' | '｝' | '}' => ')',
+            other => other.to_ascii_uppercase(),
+        })
+        .collect();
+    (!key.is_empty()).then_some(key)
+}
+
+/// A 案号 / 文号 for display: trimmed, full-width digits and Latin letters made half-width,
+/// and nothing else changed. The official brackets `〔2023〕` of a 文号 and the spaces inside
+/// stay as written, because the number is quoted in documents as issued. `None` when only
+/// invisible characters are left.
+pub fn case_no_display(raw: &str) -> Option<String> {
+    let shown: String = text::trim_invisible(raw)
+        .chars()
+        .map(|c| match c {
+            '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => text::half_width_char(c),
+            other => other,
+        })
+        .collect();
+    (!shown.is_empty()).then_some(shown)
 }
 
 /// An organisation name for comparison: NFKC, no spaces, brackets unified.
@@ -768,6 +804,73 @@ mod tests {
         );
     }
 
+    #[track_caller]
+    fn check_same_key(variants: &[&str]) {
+        let keys: Vec<Option<String>> = variants.iter().map(|v| case_no_key(v)).collect();
+        assert!(keys[0].is_some(), "{variants:?}");
+        assert!(
+            keys.iter().all(|k| *k == keys[0]),
+            "{variants:?} → {keys:?}"
+        );
+    }
+
+    #[test]
+    fn case_no_key_unifies_brackets_widths_case_and_spaces() {
+        check_same_key(&[
+            "(2023)浙0602刑初123号",
+            "（2023）浙0602刑初123号",
+            "〔2023〕浙0602刑初１２３号",
+            "【2023】浙0602刑初123号",
+            "[2023]浙0602刑初123号",
+            "［２０２３］浙0602 刑初 123 号",
+            " (2023)浙0602刑初123号\u{3000}",
+            "(2023)浙0602刑初\u{200B}123号",
+        ]);
+        check_same_key(&[
+            "A3201002023",
+            "a3201002023",
+            "Ａ３２０１００２０２３",
+            "a3201 002023",
+        ]);
+        assert_eq!(
+            case_no_key("绍越公（交）决字〔2023〕第 5 号").as_deref(),
+            Some("绍越公(交)决字(2023)第5号")
+        );
+        assert_eq!(case_no_key("a3201").as_deref(), Some("A3201"));
+    }
+
+    #[test]
+    fn case_no_key_keeps_different_numbers_apart() {
+        assert_ne!(
+            case_no_key("(2023)浙0602刑初123号"),
+            case_no_key("(2023)浙0602刑初124号")
+        );
+        assert_ne!(
+            case_no_key("(2023)浙0602刑初123号"),
+            case_no_key("(2022)浙0602刑初123号")
+        );
+        assert_ne!(case_no_key("A3201"), case_no_key("B3201"));
+        assert_eq!(case_no_key(""), None);
+        assert_eq!(case_no_key(" \u{3000}\u{200B}"), None);
+    }
+
+    #[test]
+    fn case_no_display_keeps_official_brackets() {
+        assert_eq!(
+            case_no_display(" 浙政办发〔２０２３〕５号 ").as_deref(),
+            Some("浙政办发〔2023〕5号")
+        );
+        assert_eq!(
+            case_no_display("（2023）浙0602刑初123号").as_deref(),
+            Some("（2023）浙0602刑初123号")
+        );
+        assert_eq!(
+            case_no_display("ａ3201 002023").as_deref(),
+            Some("a3201 002023")
+        );
+        assert_eq!(case_no_display("\u{3000}"), None);
+    }
+
     #[test]
     fn org_names_match_without_places_and_legal_form_variants() {
         assert_eq!(
@@ -781,6 +884,44 @@ mod tests {
         assert_eq!(
             org_match_name(" 恒达汽车维修（绍兴）有限公司 "),
             "恒达汽车维修绍兴有限公司"
+        );
+    }
+
+    #[test]
+    fn date_month_and_datetime_read_the_same_serial() {
+        let context = |excel_dates| NormalizeContext {
+            today: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            unit: AmountUnit::Yuan,
+            excel_dates,
+        };
+        let june = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+        let c1900 = context(ExcelDateSystem::Excel1900);
+        assert_eq!(
+            normalize(FieldType::Date, "45444", &c1900),
+            Ok(Value::Date(june))
+        );
+        assert_eq!(
+            normalize(FieldType::Month, "45444", &c1900),
+            Ok(Value::Date(june))
+        );
+        assert_eq!(
+            normalize(FieldType::DateTime, "45444.5", &c1900),
+            Ok(Value::DateTime(june.and_hms_opt(12, 0, 0).unwrap()))
+        );
+        let c1904 = context(ExcelDateSystem::Excel1904);
+        assert_eq!(
+            normalize(FieldType::Month, "43982", &c1904),
+            Ok(Value::Date(june))
+        );
+        assert_eq!(
+            normalize(FieldType::Date, "43982", &c1904),
+            Ok(Value::Date(june))
+        );
+        let issue = normalize(FieldType::Month, "2024", &c1900).unwrap_err();
+        assert_eq!(issue.code, "unrecognised");
+        assert_eq!(
+            normalize(FieldType::Date, "2024", &c1900).unwrap_err().code,
+            "unrecognised"
         );
     }
 

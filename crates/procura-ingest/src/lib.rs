@@ -29,6 +29,7 @@ pub mod source;
 pub mod text_file;
 pub mod workbook;
 
+pub use dedup::DuplicatePolicy;
 pub use error::{Error, Result};
 pub use input::Limits;
 pub use mapping::{ColumnMapping, Mapping};

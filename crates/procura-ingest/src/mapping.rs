@@ -2,12 +2,15 @@
 //!
 //! `procura ingest --suggest` prints the proposal as TOML; the data administrator edits it and
 //! passes it back with `--mapping`. Columns that a mapping does not mention are kept as text;
-//! `skip = true` drops a column.
+//! `skip = true` drops a column. The top-level `duplicates = "keep" | "drop"` says what to do
+//! with rows identical to an earlier row ([`DuplicatePolicy`]).
 
 use procura_core::amount::AmountUnit;
 use procura_core::field::{self, FieldType};
+use procura_core::location::Location;
 use serde::{Deserialize, Serialize};
 
+use crate::dedup::DuplicatePolicy;
 use crate::error::{Error, Result};
 
 /// The mapping of one dataset.
@@ -15,6 +18,25 @@ use crate::error::{Error, Result};
 pub struct Mapping {
     /// One entry per source column, in output order.
     pub columns: Vec<ColumnMapping>,
+    /// What to do with exact duplicate rows; `None` when the mapping does not say (the ingest
+    /// request may, else they are kept).
+    pub duplicates: Option<DuplicatePolicy>,
+    /// What `suggest` saw of duplicates, written into the TOML as a comment so that the
+    /// person deciding sees the evidence. Not read back from a file.
+    pub duplicates_seen: Option<DuplicatesSeen>,
+}
+
+/// Duplicate rows found while suggesting a mapping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicatesSeen {
+    /// Data rows looked at.
+    pub rows_scanned: u64,
+    /// Whether those were all the rows (else only the first ones were looked at).
+    pub complete: bool,
+    /// Rows identical to an earlier row.
+    pub duplicates: u64,
+    /// Where the first few of them are.
+    pub examples: Vec<Location>,
 }
 
 /// One source column.
@@ -35,6 +57,8 @@ pub struct ColumnMapping {
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MappingFile {
+    #[serde(default)]
+    duplicates: Option<String>,
     #[serde(default, rename = "column")]
     columns: Vec<ColumnEntry>,
 }
@@ -54,7 +78,7 @@ struct ColumnEntry {
 }
 
 /// Suffixes the dataset uses for its own derived columns.
-pub const RESERVED_SUFFIXES: [&str; 3] = ["__raw", "__issue", "__simplified"];
+pub const RESERVED_SUFFIXES: [&str; 4] = ["__raw", "__issue", "__simplified", "__key"];
 
 impl Mapping {
     /// The dictionary's proposal for a list of headers.
@@ -79,13 +103,24 @@ impl Mapping {
                 skip: false,
             });
         }
-        Mapping { columns }
+        Mapping {
+            columns,
+            ..Mapping::default()
+        }
     }
 
     /// Parses a mapping file.
     pub fn from_toml(text: &str) -> Result<Mapping> {
         let file: MappingFile =
             toml::from_str(text).map_err(|e| Error::Mapping(format!("invalid TOML: {e}")))?;
+        let duplicates = match file.duplicates.as_deref() {
+            None => None,
+            Some(code) => Some(DuplicatePolicy::parse(code).ok_or_else(|| {
+                Error::Mapping(format!(
+                    "duplicates = `{code}`: expected \"keep\" or \"drop\""
+                ))
+            })?),
+        };
         let mut columns = Vec::with_capacity(file.columns.len());
         for (index, entry) in file.columns.into_iter().enumerate() {
             let at = |what: String| {
@@ -117,7 +152,11 @@ impl Mapping {
                 skip: entry.skip,
             });
         }
-        let mapping = Mapping { columns };
+        let mapping = Mapping {
+            columns,
+            duplicates,
+            duplicates_seen: None,
+        };
         mapping.validate()?;
         Ok(mapping)
     }
@@ -178,6 +217,7 @@ impl Mapping {
                 .join(", "),
         );
         out.push_str("\n# unit (amount only): 元 | 万元 | 亿元;  skip = true 表示不导入 / drops the column\n");
+        out.push_str(&self.duplicates_toml());
         for column in &self.columns {
             out.push_str("\n[[column]]\n");
             out.push_str(&format!("source = {}\n", toml_string(&column.source)));
@@ -189,6 +229,33 @@ impl Mapping {
             if column.skip {
                 out.push_str("skip = true\n");
             }
+        }
+        out
+    }
+
+    /// The top-level `duplicates` key with its explanation and, from `suggest`, the evidence.
+    fn duplicates_toml(&self) -> String {
+        let mut out = String::from(
+            "\n# 完全相同的重复行 exact duplicate rows: keep = 全部保留 keep them all (default);\n\
+             # drop = 只保留第一行 keep only the first. 真实的重复发放也完全相同，删除前请核对\n\
+             # real repeated payments look the same: check the rows before choosing drop.\n",
+        );
+        if let Some(seen) = &self.duplicates_seen {
+            let scope = if seen.complete {
+                format!("all {} rows", seen.rows_scanned)
+            } else {
+                format!("the first {} rows", seen.rows_scanned)
+            };
+            let examples: Vec<String> = seen.examples.iter().map(|l| l.to_string()).collect();
+            out.push_str(&format!(
+                "# 发现 found {} duplicate rows in {scope}, e.g. {}\n",
+                seen.duplicates,
+                examples.join(", ")
+            ));
+        }
+        match self.duplicates {
+            Some(policy) => out.push_str(&format!("duplicates = \"{}\"\n", policy.code())),
+            None => out.push_str("# duplicates = \"keep\"\n"),
         }
         out
     }
@@ -286,6 +353,43 @@ mod tests {
             Mapping::from_toml("[[column]]\nsource = \"a\"\ntype = \"text\"\nunit = \"万元\"\n")
                 .unwrap_err();
         assert!(error.to_string().contains("only applies"), "{error}");
+    }
+
+    #[test]
+    fn duplicate_policy_in_toml() {
+        let column = "[[column]]\nsource = \"a\"\n";
+        let mapping = Mapping::from_toml(&format!("duplicates = \"drop\"\n{column}")).unwrap();
+        assert_eq!(mapping.duplicates, Some(DuplicatePolicy::Drop));
+        assert_eq!(Mapping::from_toml(&mapping.to_toml()).unwrap(), mapping);
+        let mapping = Mapping::from_toml(column).unwrap();
+        assert_eq!(mapping.duplicates, None);
+        assert!(mapping.to_toml().contains("# duplicates = \"keep\""));
+        assert_eq!(Mapping::from_toml(&mapping.to_toml()).unwrap(), mapping);
+        let error = Mapping::from_toml(&format!("duplicates = \"remove\"\n{column}")).unwrap_err();
+        assert!(
+            error.to_string().contains("\"keep\" or \"drop\""),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn suggested_drop_shows_the_evidence() {
+        let mut mapping = Mapping::suggest(&["姓名".to_string()]);
+        mapping.duplicates = Some(DuplicatePolicy::Drop);
+        mapping.duplicates_seen = Some(DuplicatesSeen {
+            rows_scanned: 10,
+            complete: true,
+            duplicates: 2,
+            examples: vec![Location::row("a.csv", 5), Location::row("a.csv", 9)],
+        });
+        let text = mapping.to_toml();
+        assert!(
+            text.contains("found 2 duplicate rows in all 10 rows, e.g. a.csv:5, a.csv:9"),
+            "{text}"
+        );
+        let read_back = Mapping::from_toml(&text).unwrap();
+        assert_eq!(read_back.duplicates, Some(DuplicatePolicy::Drop));
+        assert_eq!(read_back.columns, mapping.columns);
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //! * `_source` (Utf8) and `_source_row` (Int64): file and row as the user sees them;
 //! * per mapped column `c`: `c` (typed), `c__raw` (the text as found; identifier, date,
 //!   amount and other typed columns), `c__issue` (why `c` is null although `c__raw` is not),
-//!   and for names `c__simplified` (traditional characters converted, for comparison).
+//!   for names `c__simplified` (traditional characters converted, for comparison), and for
+//!   case and document numbers `c__key` ([`field::case_no_key`]: the match key, upper case,
+//!   no spaces, every bracket as `()`, for joining records of different agencies).
 
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -27,6 +29,7 @@ use procura_core::location::Location;
 use procura_core::{name, org_id, person_id};
 
 use crate::cell::{Cell, RawRow, render_number};
+use crate::dedup::RowDigest;
 use crate::error::{Error, Result};
 use crate::quality::{Example, IssueSummary};
 
@@ -64,6 +67,8 @@ pub struct UnitPlan {
     pub width: usize,
     /// Whether rows come from a delimited text file (field counts are checked strictly).
     pub delimited: bool,
+    /// The epoch of Excel serials in this unit's date, datetime and month columns.
+    pub excel_dates: ExcelDateSystem,
 }
 
 /// A batch of rows from one unit, in reading order.
@@ -117,6 +122,9 @@ pub struct ChunkStats {
     pub rows_kept: u64,
     /// Rows refused.
     pub rows_rejected: u64,
+    /// Rows normalised but then dropped as duplicates (set by the writer, which sees the
+    /// rows in order).
+    pub rows_dropped: u64,
     /// Refusal reasons.
     pub rejected: IssueSummary,
     /// Per column.
@@ -133,10 +141,14 @@ pub struct Normalized {
     pub batch: Option<RecordBatch>,
     /// Counts.
     pub stats: ChunkStats,
-    /// One hash per kept row over its mapped source cells.
+    /// One hash per kept row over its mapped source cells, for counting duplicates.
     pub row_hashes: Vec<u64>,
-    /// Per key column (in plan order of key columns), hashes of non-empty valid values.
-    pub key_hashes: Vec<Vec<u64>>,
+    /// One 128-bit digest per kept row over the same cells, for dropping duplicates; empty
+    /// unless asked for (the digests cost more than the hashes).
+    pub row_digests: Vec<u128>,
+    /// Per key column (in plan order of key columns), one entry per kept row: the hash of
+    /// its value when that is non-empty and valid.
+    pub key_hashes: Vec<Vec<Option<u64>>>,
     /// The first row fault, for `--strict`.
     pub first_fault: Option<(Location, String)>,
 }
@@ -177,6 +189,13 @@ pub fn output_schema(columns: &[PlannedColumn]) -> SchemaRef {
                 true,
             ));
         }
+        if column.field_type == FieldType::CaseNumber {
+            fields.push(Field::new(
+                format!("{}__key", column.name),
+                DataType::Utf8,
+                true,
+            ));
+        }
     }
     Arc::new(Schema::new(fields))
 }
@@ -205,6 +224,7 @@ struct ColumnBuilders {
     raw: Option<StringBuilder>,
     issue: Option<StringBuilder>,
     simplified: Option<StringBuilder>,
+    key: Option<StringBuilder>,
 }
 
 impl ColumnBuilders {
@@ -230,6 +250,8 @@ impl ColumnBuilders {
             issue: keeps_raw.then(|| StringBuilder::with_capacity(capacity, 0)),
             simplified: (field_type == FieldType::Name)
                 .then(|| StringBuilder::with_capacity(capacity, capacity * 6)),
+            key: (field_type == FieldType::CaseNumber)
+                .then(|| StringBuilder::with_capacity(capacity, capacity * 16)),
         })
     }
 
@@ -281,6 +303,9 @@ impl ColumnBuilders {
         if let Some(simplified) = &mut self.simplified {
             arrays.push(Arc::new(simplified.finish()));
         }
+        if let Some(key) = &mut self.key {
+            arrays.push(Arc::new(key.finish()));
+        }
     }
 }
 
@@ -304,13 +329,14 @@ const SUMMARY_PREFIXES: &[&str] = &[
     "打印",
 ];
 
-/// Normalises one chunk.
+/// Normalises one chunk; `digests` asks for [`Normalized::row_digests`].
 pub fn normalize_chunk(
     chunk: Chunk,
     columns: &[PlannedColumn],
     unit: &UnitPlan,
     schema: &SchemaRef,
     today: NaiveDate,
+    digests: bool,
 ) -> Result<Normalized> {
     let capacity = chunk.items.len();
     let mut builders: Vec<ColumnBuilders> = columns
@@ -328,7 +354,9 @@ pub fn normalize_chunk(
         .filter(|i| columns[*i].field_type.is_key())
         .collect();
     let mut row_hashes = Vec::with_capacity(capacity);
-    let mut key_hashes: Vec<Vec<u64>> = vec![Vec::with_capacity(capacity); key_columns.len()];
+    let mut row_digests = Vec::with_capacity(if digests { capacity } else { 0 });
+    let mut key_hashes: Vec<Vec<Option<u64>>> =
+        vec![Vec::with_capacity(capacity); key_columns.len()];
     let mut first_fault: Option<(Location, String)> = None;
     let mut note_fault = |location: Location, reason: String| {
         if first_fault.is_none() {
@@ -364,6 +392,7 @@ pub fn normalize_chunk(
         sources.append_value(&unit.display);
         source_rows.append_value(row.row as i64);
         let mut row_hasher = foldhash::fast::FixedState::default().build_hasher();
+        let mut row_digest = digests.then(RowDigest::new);
         let mut key_slot = 0;
         for (column_index, column) in columns.iter().enumerate() {
             let builders = &mut builders[column_index];
@@ -382,8 +411,15 @@ pub fn normalize_chunk(
                 if let Some(simplified) = &mut builders.simplified {
                     simplified.append_null();
                 }
+                if let Some(key) = &mut builders.key {
+                    key.append_null();
+                }
                 0u8.hash(&mut row_hasher);
+                if let Some(digest) = &mut row_digest {
+                    digest.blank();
+                }
                 if is_key {
+                    key_hashes[key_slot].push(None);
                     key_slot += 1;
                 }
                 continue;
@@ -391,10 +427,14 @@ pub fn normalize_chunk(
             column_stats.filled += 1;
             let raw_text = cell.as_text();
             raw_text.hash(&mut row_hasher);
+            if let Some(digest) = &mut row_digest {
+                digest.cell(&raw_text);
+            }
+            let mut key_hash = None;
             let context = NormalizeContext {
                 today,
                 unit: column.unit,
-                excel_dates: ExcelDateSystem::Excel1900,
+                excel_dates: unit.excel_dates,
             };
             match normalize_cell(
                 column.field_type,
@@ -413,8 +453,7 @@ pub fn normalize_chunk(
                         builder.append_option(simplified.as_deref());
                     }
                     if is_key && let Value::Text(text) = &value {
-                        key_hashes[key_slot]
-                            .push(foldhash::fast::FixedState::default().hash_one(text));
+                        key_hash = Some(foldhash::fast::FixedState::default().hash_one(text));
                     }
                 }
                 Err(problem) => {
@@ -441,11 +480,23 @@ pub fn normalize_chunk(
             if let Some(raw) = &mut builders.raw {
                 raw.append_value(&raw_text);
             }
+            if let Some(key) = &mut builders.key {
+                key.append_option(field::case_no_key(&raw_text));
+            }
             if is_key {
+                key_hashes[key_slot].push(key_hash);
                 key_slot += 1;
             }
         }
-        row_hashes.push(row_hasher.finish());
+        match row_digest {
+            // Counting and dropping then agree on which rows are duplicates.
+            Some(digest) => {
+                let digest = digest.finish();
+                row_digests.push(digest);
+                row_hashes.push(digest as u64);
+            }
+            None => row_hashes.push(row_hasher.finish()),
+        }
     }
 
     let batch = if stats.rows_kept == 0 {
@@ -467,6 +518,7 @@ pub fn normalize_chunk(
         batch,
         stats,
         row_hashes,
+        row_digests,
         key_hashes,
         first_fault,
     })
@@ -480,7 +532,7 @@ fn reject(stats: &mut ChunkStats, display: &str, row: u64, code: &str, reason: &
 }
 
 /// Structural problems of a single row.
-fn row_fault(row: &RawRow, unit: &UnitPlan) -> Option<(&'static str, String)> {
+pub(crate) fn row_fault(row: &RawRow, unit: &UnitPlan) -> Option<(&'static str, String)> {
     let last_filled = row
         .cells
         .iter()

@@ -11,7 +11,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
+use arrow::array::BooleanArray;
+use arrow::compute::filter_record_batch;
 use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
 use chrono::NaiveDate;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -19,14 +23,16 @@ use parquet::file::properties::WriterProperties;
 use procura_core::field::{self, FieldType};
 use procura_core::location::Location;
 
-use crate::dedup::DuplicateCounter;
+use crate::dedup::{DuplicateCounter, DuplicatePolicy, RowDigest, SeenRows};
 use crate::error::{Error, Result};
 use crate::header::{self, Header};
 use crate::input::{self, Format, Limits};
-use crate::mapping::{self, Mapping};
+use crate::mapping::{self, DuplicatesSeen, Mapping};
 use crate::normalize::{self, Chunk, ChunkItem, Normalized, PlannedColumn, UnitPlan};
-use crate::quality::{ColumnQuality, DuplicateKeys, FileQuality, QualityReport};
-use crate::source::{self, Flow, Item, ReadOptions, Unit};
+use crate::quality::{
+    ColumnQuality, DuplicateKeys, Example, FileQuality, QualityReport, SheetQuality,
+};
+use crate::source::{self, Flow, Item, ReadOptions, SheetPick, Unit};
 
 /// Rows per chunk handed to a normaliser.
 const CHUNK_ROWS: usize = 16_384;
@@ -52,6 +58,10 @@ pub struct IngestRequest {
     pub scratch: PathBuf,
     /// Normaliser threads (0 = one per core).
     pub threads: usize,
+    /// What to do with exact duplicate rows. `None` leaves it to the mapping's `duplicates`,
+    /// and without that they are kept ([`DuplicatePolicy`] says why). A front-end flag such as
+    /// `--duplicates keep|drop` sets this and overrides the mapping.
+    pub duplicates: Option<DuplicatePolicy>,
 }
 
 /// Receives progress while an ingest runs.
@@ -97,15 +107,115 @@ pub struct IngestOutcome {
     pub bytes: u64,
 }
 
-/// Proposes a mapping for a file, folder or archive without reading past the headers.
+/// Rows `suggest` reads looking for duplicates (a few seconds of reading; the comment it
+/// writes says when the file had more).
+pub const SUGGEST_DUPLICATE_ROWS: u64 = 1_000_000;
+
+/// Proposes a mapping for a file, folder or archive: the dictionary's reading of the headers,
+/// and `duplicates = "drop"` (with the rows found, as a comment) when any of the first
+/// [`SUGGEST_DUPLICATE_ROWS`] rows is identical to an earlier one.
 pub fn suggest(path: &Path, read: &ReadOptions, scratch: &Path) -> Result<Mapping> {
     let inputs = input::expand(path, &read.limits, scratch)?;
-    let units = source::units(&inputs, read)?;
-    let headers = units
+    let selection = select(source::units(&inputs, read)?, &read.limits)?;
+    let mut mapping = Mapping::suggest(&union(&selection.headers));
+    let columns = planned_columns(&mapping);
+    let plans = unit_plans(&selection.units, &selection.headers, &columns);
+    let seen = look_for_duplicates(&selection, &plans, &read.limits)?;
+    if seen.duplicates > 0 {
+        mapping.duplicates = Some(DuplicatePolicy::Drop);
+        mapping.duplicates_seen = Some(seen);
+    }
+    Ok(mapping)
+}
+
+/// Reads the rows as ingest would (title rows, blank rows and rows ingest rejects left out)
+/// and finds those identical to an earlier row, in the same terms as the ingest.
+fn look_for_duplicates(
+    selection: &Selection,
+    plans: &[UnitPlan],
+    limits: &Limits,
+) -> Result<DuplicatesSeen> {
+    let mut seen = SeenRows::default();
+    let mut found = DuplicatesSeen {
+        rows_scanned: 0,
+        complete: true,
+        duplicates: 0,
+        examples: Vec::new(),
+    };
+    for ((unit, header), plan) in selection.units.iter().zip(&selection.headers).zip(plans) {
+        if !found.complete {
+            break;
+        }
+        source::read_unit(unit, limits, Arc::new(AtomicU64::new(0)), &mut |item| {
+            let Item::Row(row) = item else {
+                return Ok(Flow::Continue);
+            };
+            if (header.row > 0 && row.row <= header.row)
+                || row.is_blank()
+                || normalize::row_fault(&row, plan).is_some()
+            {
+                return Ok(Flow::Continue);
+            }
+            if found.rows_scanned == SUGGEST_DUPLICATE_ROWS {
+                found.complete = false;
+                return Ok(Flow::Stop);
+            }
+            found.rows_scanned += 1;
+            let mut digest = RowDigest::new();
+            for index in &plan.indices {
+                match index.and_then(|i| row.cells.get(i)) {
+                    Some(cell) if !cell.is_blank() => digest.cell(&cell.as_text()),
+                    _ => digest.blank(),
+                }
+            }
+            if !seen.first_time(digest.finish()) {
+                found.duplicates += 1;
+                if found.examples.len() < 5 {
+                    found.examples.push(Location::row(&unit.display, row.row));
+                }
+            }
+            Ok(Flow::Continue)
+        })?;
+    }
+    Ok(found)
+}
+
+/// The dataset columns of a mapping, skipped ones left out.
+fn planned_columns(mapping: &Mapping) -> Vec<PlannedColumn> {
+    mapping
+        .columns
         .iter()
-        .map(|unit| scan_header(unit, &read.limits))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Mapping::suggest(&union(&headers)))
+        .filter(|c| !c.skip)
+        .map(|c| PlannedColumn {
+            name: c.name.clone(),
+            source: c.source.clone(),
+            field_type: c.field_type,
+            unit: c.unit.unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// Where each dataset column is in each unit's rows (by cleaned header).
+fn unit_plans(units: &[Unit], headers: &[Header], columns: &[PlannedColumn]) -> Vec<UnitPlan> {
+    units
+        .iter()
+        .zip(headers)
+        .map(|(unit, header)| UnitPlan {
+            display: unit.display.clone(),
+            indices: columns
+                .iter()
+                .map(|column| {
+                    header
+                        .names
+                        .iter()
+                        .position(|h| field::clean_header(h) == field::clean_header(&column.source))
+                })
+                .collect(),
+            width: header.names.len(),
+            delimited: unit.file.format == Format::Delimited,
+            excel_dates: unit.excel_dates,
+        })
+        .collect()
 }
 
 /// Ingests `request.path` into a Parquet file at `request.output`.
@@ -152,7 +262,28 @@ fn union(headers: &[Header]) -> Vec<String> {
     all
 }
 
+/// What the first rows of a unit showed.
+enum Scan {
+    /// Nothing but blank rows.
+    Empty,
+    /// Rows, but none looks like a header (the error says so with the location).
+    NoHeader(Error),
+    /// A header, and the number of non-blank rows below it among the rows looked at.
+    Found { header: Header, data_rows: usize },
+}
+
+/// The header of a unit that must be read: an empty unit or one without a header is an error.
 fn scan_header(unit: &Unit, limits: &Limits) -> Result<Header> {
+    match scan(unit, limits)? {
+        Scan::Empty => Err(Error::NoData {
+            location: Location::file(&unit.display),
+        }),
+        Scan::NoHeader(error) => Err(error),
+        Scan::Found { header, .. } => Ok(header),
+    }
+}
+
+fn scan(unit: &Unit, limits: &Limits) -> Result<Scan> {
     let mut explicit: Option<Vec<String>> = None;
     let mut sample = Vec::new();
     let mut non_blank = 0;
@@ -177,14 +308,20 @@ fn scan_header(unit: &Unit, limits: &Limits) -> Result<Header> {
         })
     })?;
     if let Some(names) = explicit {
-        return Ok(header::explicit(names));
-    }
-    if sample.iter().all(|row| row.is_blank()) {
-        return Err(Error::NoData {
-            location: Location::file(&unit.display),
+        // The format carries its header; its rows were not looked at.
+        return Ok(Scan::Found {
+            header: header::explicit(names),
+            data_rows: 1,
         });
     }
-    let found = header::detect(&sample, &unit.display)?;
+    if sample.iter().all(|row| row.is_blank()) {
+        return Ok(Scan::Empty);
+    }
+    let found = match header::detect(&sample, &unit.display) {
+        Ok(found) => found,
+        Err(error @ Error::NoHeader { .. }) => return Ok(Scan::NoHeader(error)),
+        Err(error) => return Err(error),
+    };
     if found.names.len() > limits.max_columns {
         return Err(Error::LimitExceeded {
             location: Location::row(&unit.display, found.row),
@@ -195,7 +332,271 @@ fn scan_header(unit: &Unit, limits: &Limits) -> Result<Header> {
             ),
         });
     }
-    Ok(found)
+    let data_rows = sample
+        .iter()
+        .filter(|row| row.row > found.row && !row.is_blank())
+        .count();
+    Ok(Scan::Found {
+        header: found,
+        data_rows,
+    })
+}
+
+/// The units to read with their headers, and what became of every workbook sheet.
+struct Selection {
+    units: Vec<Unit>,
+    headers: Vec<Header>,
+    sheets: Vec<SheetQuality>,
+}
+
+/// Looks at the header of every unit and decides which are read (see
+/// [`crate::source::SheetSelection`]).
+fn select(units: Vec<Unit>, limits: &Limits) -> Result<Selection> {
+    let mut selection = Selection {
+        units: Vec::new(),
+        headers: Vec::new(),
+        sheets: Vec::new(),
+    };
+    let mut rest = units.into_iter().peekable();
+    while let Some(unit) = rest.next() {
+        if unit.sheet.is_none() {
+            selection.headers.push(scan_header(&unit, limits)?);
+            selection.units.push(unit);
+            continue;
+        }
+        let mut workbook = vec![unit];
+        while let Some(next) =
+            rest.next_if(|next| next.sheet.is_some() && next.file.path == workbook[0].file.path)
+        {
+            workbook.push(next);
+        }
+        select_sheets(workbook, limits, &mut selection)?;
+    }
+    Ok(selection)
+}
+
+/// One sheet's fate while a workbook is looked at.
+struct Verdict {
+    unit: Unit,
+    header: Option<Header>,
+    read: bool,
+    reason: &'static str,
+    detail: String,
+}
+
+/// Decides the sheets of one workbook, in workbook order.
+fn select_sheets(sheets: Vec<Unit>, limits: &Limits, selection: &mut Selection) -> Result<()> {
+    let mut verdicts: Vec<Verdict> = Vec::with_capacity(sheets.len());
+    let mut candidates: Vec<(usize, Scan)> = Vec::new();
+    for unit in sheets {
+        let index = verdicts.len();
+        let mut verdict = Verdict {
+            unit,
+            header: None,
+            read: false,
+            reason: "not_selected",
+            detail: "another sheet was named".to_owned(),
+        };
+        match verdict.unit.pick {
+            SheetPick::NotSelected => {}
+            SheetPick::Only => {
+                verdict.header = Some(scan_header(&verdict.unit, limits)?);
+                verdict.read = true;
+                verdict.reason = "named";
+                verdict.detail = "the sheet asked for".to_owned();
+            }
+            SheetPick::Every => match scan(&verdict.unit, limits)? {
+                Scan::Empty => {
+                    verdict.reason = "empty";
+                    verdict.detail = "the sheet is empty".to_owned();
+                }
+                Scan::NoHeader(error) => return Err(error),
+                Scan::Found { header, .. } => {
+                    verdict.header = Some(header);
+                    verdict.read = true;
+                    verdict.reason = "every_sheet";
+                    verdict.detail = "all sheets asked for".to_owned();
+                }
+            },
+            SheetPick::Candidate => candidates.push((index, scan(&verdict.unit, limits)?)),
+        }
+        verdicts.push(verdict);
+    }
+    if !candidates.is_empty() {
+        settle_first_table(&mut verdicts, candidates)?;
+    }
+
+    let n_read = verdicts.iter().filter(|v| v.read).count();
+    let workbook = verdicts
+        .first()
+        .map(|v| v.unit.file.display.clone())
+        .unwrap_or_default();
+    let mut skipped_notes: Vec<String> = Vec::new();
+    for verdict in &verdicts {
+        let sheet = verdict.unit.sheet.clone().unwrap_or_default();
+        selection.sheets.push(SheetQuality {
+            file: workbook.clone(),
+            sheet: sheet.clone(),
+            position: verdict.unit.sheet_position,
+            read: verdict.read,
+            reason: verdict.reason.to_owned(),
+            detail: verdict.detail.clone(),
+            header_row: verdict.header.as_ref().map(|h| h.row),
+        });
+        if !verdict.read && verdict.unit.pick != SheetPick::NotSelected {
+            skipped_notes.push(format!(
+                "工作表 sheet `{sheet}` 未导入 not read: {} ({})",
+                verdict.detail, verdict.reason
+            ));
+        }
+    }
+    let mut first_read = true;
+    for verdict in verdicts {
+        let (Some(header), true) = (verdict.header, verdict.read) else {
+            continue;
+        };
+        let mut unit = verdict.unit;
+        if n_read > 1 {
+            unit.display = format!(
+                "{}[{}]",
+                unit.file.display,
+                unit.sheet.as_deref().unwrap_or_default()
+            );
+        }
+        if first_read {
+            unit.notes.append(&mut skipped_notes);
+            first_read = false;
+        }
+        selection.units.push(unit);
+        selection.headers.push(header);
+    }
+    Ok(())
+}
+
+/// For `SheetSelection::First`: picks the sheet the first table starts on and reads the later
+/// sheets with the same columns; the others get their reason.
+fn settle_first_table(verdicts: &mut [Verdict], candidates: Vec<(usize, Scan)>) -> Result<()> {
+    // The first table starts on the first sheet that looks like one: a header of two or more
+    // columns, at least one of them known to the dictionary, and rows below it. Notes sheets
+    // (`说明`, `填表说明`) are a single column of sentences, which the header detection takes
+    // for a one-column table, and one of those sentences may well mention 金额 or 身份证号.
+    let has_data = |scan: &Scan| matches!(scan, Scan::Found { data_rows, .. } if *data_rows > 0);
+    let wide = |scan: &Scan| matches!(scan, Scan::Found { header, .. } if header.names.len() >= 2);
+    let recognised = |scan: &Scan| match scan {
+        Scan::Found { header, .. } => header
+            .names
+            .iter()
+            .any(|name| field::recognise_header(name).recognised),
+        _ => false,
+    };
+    let first = |test: &dyn Fn(&Scan) -> bool| candidates.iter().position(|(_, scan)| test(scan));
+    let base = first(&|scan| has_data(scan) && wide(scan) && recognised(scan))
+        .or_else(|| first(&|scan| has_data(scan) && wide(scan)))
+        .or_else(|| first(&has_data));
+    let Some(base) = base else {
+        // No sheet has a header with rows below it: fail as reading the first sheet with
+        // anything on it would (no header row, or no data rows), naming the workbook.
+        let first = candidates
+            .into_iter()
+            .find(|(_, scan)| !matches!(scan, Scan::Empty));
+        return Err(match first {
+            Some((_, Scan::NoHeader(error))) => error,
+            Some((index, _)) => Error::NoData {
+                location: Location::file(&verdicts[index].unit.display),
+            },
+            None => Error::NoData {
+                location: Location::file(
+                    verdicts
+                        .first()
+                        .map(|v| v.unit.display.as_str())
+                        .unwrap_or_default(),
+                ),
+            },
+        });
+    };
+    let base_name = verdicts[candidates[base].0]
+        .unit
+        .sheet
+        .clone()
+        .unwrap_or_default();
+    let base_columns = match &candidates[base].1 {
+        Scan::Found { header, .. } => cleaned_columns(header),
+        _ => return Err(Error::Internal("the first table has no header".into())),
+    };
+    for (position, (index, scan)) in candidates.into_iter().enumerate() {
+        let verdict = &mut verdicts[index];
+        match scan {
+            Scan::Empty => {
+                verdict.reason = "empty";
+                verdict.detail = "the sheet is empty".to_owned();
+            }
+            Scan::NoHeader(_) => {
+                verdict.reason = "no_header";
+                verdict.detail = "no row looks like a header".to_owned();
+            }
+            Scan::Found { header, data_rows } => {
+                let columns = cleaned_columns(&header);
+                if position == base {
+                    verdict.read = true;
+                    verdict.reason = "first_table";
+                    verdict.detail = "the first sheet with data".to_owned();
+                } else if data_rows == 0 {
+                    verdict.reason = "no_data";
+                    verdict.detail = format!("a header in row {} and no rows below it", header.row);
+                } else if columns == base_columns && position > base {
+                    verdict.read = true;
+                    verdict.reason = "same_header";
+                    verdict.detail = format!("continues sheet `{base_name}` (same columns)");
+                } else {
+                    verdict.reason = "other_header";
+                    verdict.detail = other_header_detail(&base_name, &base_columns, &columns);
+                }
+                verdict.header = Some(header);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A header's columns as compared between sheets: cleaned, in sorted order (a continuation
+/// sheet with its columns in another order is still the same table; columns map by name).
+fn cleaned_columns(header: &Header) -> Vec<String> {
+    let mut columns: Vec<String> = header
+        .names
+        .iter()
+        .map(|n| field::clean_header(n))
+        .collect();
+    columns.sort();
+    columns
+}
+
+/// Says how a sheet's columns differ from the first table's, naming a few of them.
+fn other_header_detail(base_name: &str, base: &[String], other: &[String]) -> String {
+    let list = |names: Vec<&String>| {
+        let shown: Vec<&str> = names.iter().take(5).map(|s| s.as_str()).collect();
+        let more = names.len().saturating_sub(shown.len());
+        if more > 0 {
+            format!("{} …(+{more})", shown.join(", "))
+        } else {
+            shown.join(", ")
+        }
+    };
+    let missing: Vec<&String> = base.iter().filter(|c| !other.contains(c)).collect();
+    let extra: Vec<&String> = other.iter().filter(|c| !base.contains(c)).collect();
+    let mut parts = vec![format!("its columns differ from sheet `{base_name}`")];
+    if !missing.is_empty() {
+        parts.push(format!("lacks {}", list(missing)));
+    }
+    if !extra.is_empty() {
+        parts.push(format!("has {}", list(extra)));
+    }
+    if base.len() == other.len() && parts.len() == 1 {
+        parts.push("a column appears twice".to_owned());
+    }
+    format!(
+        "{}; name it with --sheet to ingest it as its own dataset",
+        parts.join(", ")
+    )
 }
 
 struct ReaderStats {
@@ -207,11 +608,11 @@ struct ReaderStats {
 fn run(request: &IngestRequest, progress: &dyn Progress) -> Result<IngestOutcome> {
     let limits = request.read.limits;
     let inputs = input::expand(&request.path, &limits, &request.scratch)?;
-    let units = source::units(&inputs, &request.read)?;
-    let headers = units
-        .iter()
-        .map(|unit| scan_header(unit, &limits))
-        .collect::<Result<Vec<_>>>()?;
+    let Selection {
+        units,
+        headers,
+        sheets,
+    } = select(source::units(&inputs, &request.read)?, &limits)?;
     let all_headers = union(&headers);
     let mapping = match &request.mapping {
         Some(given) => {
@@ -234,36 +635,16 @@ fn run(request: &IngestRequest, progress: &dyn Progress) -> Result<IngestOutcome
         None => Mapping::suggest(&all_headers),
     };
     mapping.validate()?;
+    let mut mapping = mapping;
 
-    let columns: Vec<PlannedColumn> = mapping
-        .columns
-        .iter()
-        .filter(|c| !c.skip)
-        .map(|c| PlannedColumn {
-            name: c.name.clone(),
-            source: c.source.clone(),
-            field_type: c.field_type,
-            unit: c.unit.unwrap_or_default(),
-        })
-        .collect();
-    let unit_plans: Vec<UnitPlan> = units
-        .iter()
-        .zip(&headers)
-        .map(|(unit, header)| UnitPlan {
-            display: unit.display.clone(),
-            indices: columns
-                .iter()
-                .map(|column| {
-                    header
-                        .names
-                        .iter()
-                        .position(|h| field::clean_header(h) == field::clean_header(&column.source))
-                })
-                .collect(),
-            width: header.names.len(),
-            delimited: unit.file.format == Format::Delimited,
-        })
-        .collect();
+    let policy = request
+        .duplicates
+        .or(mapping.duplicates)
+        .unwrap_or_default();
+    // The mapping stored with the version says what was done, whoever decided it.
+    mapping.duplicates = Some(policy);
+    let columns = planned_columns(&mapping);
+    let unit_plans = unit_plans(&units, &headers, &columns);
     let schema = normalize::output_schema(&columns);
 
     let total_bytes: u64 = inputs.files.iter().map(|f| f.size).sum();
@@ -318,22 +699,29 @@ fn run(request: &IngestRequest, progress: &dyn Progress) -> Result<IngestOutcome
             let unit_plans = &unit_plans;
             let schema = &schema;
             let today = request.today;
+            let digests = policy == DuplicatePolicy::Drop;
             scope.spawn(move || {
                 normalise_worker(
-                    &chunk_rx, &out_tx, columns, unit_plans, schema, today, cancel_ref,
+                    &chunk_rx, &out_tx, columns, unit_plans, schema, today, digests, cancel_ref,
                 )
             });
         }
         drop(out_tx);
+        let mut dropper =
+            (policy == DuplicatePolicy::Drop).then(|| Dropper::new(&columns, &schema));
         let written = write_all(
             out_rx,
             &mut writer,
             &mut stats,
+            dropper.as_mut(),
             request.strict,
             &cancel,
             &bytes_read,
             progress,
         );
+        if let Some(dropper) = dropper {
+            stats.dropped_examples = dropper.examples;
+        }
         if written.is_err() {
             cancel.store(true, Ordering::Relaxed);
         }
@@ -362,7 +750,9 @@ fn run(request: &IngestRequest, progress: &dyn Progress) -> Result<IngestOutcome
         source,
     })?;
 
-    let report = stats.finish(&units, &headers, &unit_plans, &columns, reader_stats)?;
+    let mut report = stats.finish(&units, &headers, &unit_plans, &columns, reader_stats)?;
+    report.sheets = sheets;
+    report.duplicate_policy = policy;
     if report.rows_kept == 0 {
         let location = Location::file(units.first().map(|u| u.display.as_str()).unwrap_or(""));
         return Err(if report.rows_read == 0 {
@@ -468,6 +858,7 @@ fn read_all(
     Ok(all_stats)
 }
 
+#[allow(clippy::too_many_arguments)] // One call site; a struct would only rename them.
 fn normalise_worker(
     chunks: &Mutex<Receiver<Chunk>>,
     out: &SyncSender<Result<Normalized>>,
@@ -475,6 +866,7 @@ fn normalise_worker(
     unit_plans: &[UnitPlan],
     schema: &SchemaRef,
     today: NaiveDate,
+    digests: bool,
     cancel: &AtomicBool,
 ) {
     loop {
@@ -492,17 +884,19 @@ fn normalise_worker(
             let _ = out.send(Err(Error::Internal("chunk for an unknown unit".into())));
             return;
         };
-        let result = normalize::normalize_chunk(chunk, columns, plan, schema, today);
+        let result = normalize::normalize_chunk(chunk, columns, plan, schema, today, digests);
         if out.send(result).is_err() {
             return;
         }
     }
 }
 
+#[allow(clippy::too_many_arguments)] // One call site; a struct would only rename them.
 fn write_all<W: Write + Send>(
     results: Receiver<Result<Normalized>>,
     writer: &mut ArrowWriter<W>,
     stats: &mut Accumulated,
+    mut dropper: Option<&mut Dropper>,
     strict: bool,
     cancel: &AtomicBool,
     bytes_read: &AtomicU64,
@@ -514,7 +908,7 @@ fn write_all<W: Write + Send>(
     for result in results.iter() {
         let normalized = result?;
         pending.insert(normalized.seq, normalized);
-        while let Some(normalized) = pending.remove(&next) {
+        while let Some(mut normalized) = pending.remove(&next) {
             next += 1;
             if strict && let Some((location, reason)) = &normalized.first_fault {
                 cancel.store(true, Ordering::Relaxed);
@@ -522,6 +916,10 @@ fn write_all<W: Write + Send>(
                     location: location.clone(),
                     reason: reason.clone(),
                 });
+            }
+            // Chunks arrive here in reading order, so the first occurrence is the one kept.
+            if let Some(dropper) = dropper.as_deref_mut() {
+                dropper.apply(&mut normalized)?;
             }
             if let Some(batch) = &normalized.batch {
                 writer.write(batch)?;
@@ -539,17 +937,125 @@ fn write_all<W: Write + Send>(
 
 /// Statistics merged across chunks, in reading order.
 struct Accumulated {
-    per_unit: Vec<(u64, u64, u64)>,
+    per_unit: Vec<UnitCounts>,
     rejected: crate::quality::IssueSummary,
     columns: Vec<normalize::ColumnStats>,
     rows: DuplicateCounter,
     keys: Vec<(String, DuplicateCounter)>,
+    dropped_examples: Vec<Example>,
+}
+
+/// Row counts of one unit.
+#[derive(Debug, Clone, Copy, Default)]
+struct UnitCounts {
+    read: u64,
+    kept: u64,
+    rejected: u64,
+    dropped: u64,
+}
+
+/// How many dropped duplicates the report shows.
+const DROPPED_EXAMPLES: usize = 5;
+
+/// Drops rows whose content was seen before (`duplicates = "drop"`), in reading order.
+struct Dropper {
+    seen: SeenRows,
+    /// For each dataset column, the batch column that shows its cell as found (`c__raw`,
+    /// or `c` for text), for the examples.
+    shown: Vec<usize>,
+    examples: Vec<Example>,
+}
+
+impl Dropper {
+    fn new(columns: &[PlannedColumn], schema: &SchemaRef) -> Dropper {
+        let shown = columns
+            .iter()
+            .filter_map(|column| {
+                let name = if column.field_type.keeps_raw() {
+                    format!("{}__raw", column.name)
+                } else {
+                    column.name.clone()
+                };
+                schema.index_of(&name).ok()
+            })
+            .collect();
+        Dropper {
+            seen: SeenRows::default(),
+            shown,
+            examples: Vec::new(),
+        }
+    }
+
+    /// Removes the duplicates from a chunk's batch and its key hashes, and counts them.
+    fn apply(&mut self, normalized: &mut Normalized) -> Result<()> {
+        let Some(batch) = &normalized.batch else {
+            return Ok(());
+        };
+        if normalized.row_digests.len() != batch.num_rows() {
+            return Err(Error::Internal(
+                "a chunk without one digest per row in drop mode".into(),
+            ));
+        }
+        let keep: Vec<bool> = normalized
+            .row_digests
+            .iter()
+            .map(|digest| self.seen.first_time(*digest))
+            .collect();
+        let dropped = keep.iter().filter(|k| !**k).count();
+        if dropped == 0 {
+            return Ok(());
+        }
+        for (row_index, _) in keep.iter().enumerate().filter(|(_, k)| !**k) {
+            if self.examples.len() >= DROPPED_EXAMPLES {
+                break;
+            }
+            self.examples.push(self.example(batch, row_index)?);
+        }
+        let mask = BooleanArray::from(keep.clone());
+        let filtered = filter_record_batch(batch, &mask)?;
+        normalized.batch = (filtered.num_rows() > 0).then_some(filtered);
+        for hashes in &mut normalized.key_hashes {
+            let mut flags = keep.iter();
+            hashes.retain(|_| flags.next().copied().unwrap_or(true));
+        }
+        normalized.stats.rows_kept -= dropped as u64;
+        normalized.stats.rows_dropped += dropped as u64;
+        Ok(())
+    }
+
+    /// The dropped row as an example: its file and row, and its cells as found.
+    fn example(&self, batch: &RecordBatch, row_index: usize) -> Result<Example> {
+        let options = FormatOptions::default();
+        let text = |column: usize| -> Result<String> {
+            Ok(
+                ArrayFormatter::try_new(batch.column(column).as_ref(), &options)?
+                    .value(row_index)
+                    .to_string(),
+            )
+        };
+        // `_source` and `_source_row` are the second and third columns of every dataset.
+        let source = text(1)?;
+        let source_row: u64 = text(2)?
+            .parse()
+            .map_err(|_| Error::Internal("`_source_row` is not a number".into()))?;
+        let cells = self
+            .shown
+            .iter()
+            .map(|column| text(*column))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Example::new(
+            Location::row(source, source_row),
+            "duplicate_row",
+            &cells.join(" | "),
+            "identical in every column to an earlier row; dropped (duplicates = \"drop\")".into(),
+        ))
+    }
 }
 
 impl Accumulated {
     fn new(columns: &[PlannedColumn], n_units: usize, scratch: &Path) -> Accumulated {
         Accumulated {
-            per_unit: vec![(0, 0, 0); n_units],
+            per_unit: vec![UnitCounts::default(); n_units],
             rejected: Default::default(),
             columns: vec![Default::default(); columns.len()],
             rows: DuplicateCounter::new(scratch),
@@ -558,6 +1064,7 @@ impl Accumulated {
                 .filter(|c| c.field_type.is_key())
                 .map(|c| (c.name.clone(), DuplicateCounter::new(scratch)))
                 .collect(),
+            dropped_examples: Vec::new(),
         }
     }
 
@@ -568,9 +1075,10 @@ impl Accumulated {
         };
         let stats = normalized.stats;
         if let Some(unit) = self.per_unit.get_mut(normalized.unit) {
-            unit.0 += stats.rows_read;
-            unit.1 += stats.rows_kept;
-            unit.2 += stats.rows_rejected;
+            unit.read += stats.rows_read;
+            unit.kept += stats.rows_kept;
+            unit.rejected += stats.rows_rejected;
+            unit.dropped += stats.rows_dropped;
         }
         self.rejected.merge(stats.rejected);
         for (total, chunk) in self.columns.iter_mut().zip(stats.columns) {
@@ -585,7 +1093,8 @@ impl Accumulated {
         }
         self.rows.extend(&normalized.row_hashes).map_err(io_error)?;
         for ((_, counter), hashes) in self.keys.iter_mut().zip(&normalized.key_hashes) {
-            counter.extend(hashes).map_err(io_error)?;
+            let present: Vec<u64> = hashes.iter().flatten().copied().collect();
+            counter.extend(&present).map_err(io_error)?;
         }
         Ok(())
     }
@@ -604,9 +1113,15 @@ impl Accumulated {
         };
         let mut report = QualityReport::default();
         for (index, unit) in units.iter().enumerate() {
-            let (rows_read, rows_kept, rows_rejected) = self.per_unit[index];
+            let UnitCounts {
+                read: rows_read,
+                kept: rows_kept,
+                rejected: rows_rejected,
+                dropped,
+            } = self.per_unit[index];
             let reader = reader_stats.get(index);
             let mut notes = unit.file.notes.clone();
+            notes.extend(unit.notes.iter().cloned());
             if let Some(reader) = reader {
                 notes.extend(reader.notes.iter().cloned());
             }
@@ -632,15 +1147,18 @@ impl Accumulated {
                 rows_kept,
                 rows_rejected,
                 blank_rows: reader.map_or(0, |r| r.blank_rows),
+                duplicates_dropped: dropped,
                 missing_columns,
                 notes,
             });
             report.rows_read += rows_read;
             report.rows_kept += rows_kept;
             report.rows_rejected += rows_rejected;
+            report.duplicate_rows_dropped += dropped;
             report.blank_rows += reader.map_or(0, |r| r.blank_rows);
         }
         report.rejected = self.rejected;
+        report.dropped_duplicates = self.dropped_examples;
         for (column, stats) in columns.iter().zip(self.columns) {
             report.columns.push(ColumnQuality {
                 name: column.name.clone(),

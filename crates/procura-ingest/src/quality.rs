@@ -8,6 +8,8 @@ use procura_core::field::FieldType;
 use procura_core::location::Location;
 use serde::{Deserialize, Serialize};
 
+use crate::dedup::DuplicatePolicy;
+
 /// How many examples are kept per column and reason.
 pub const EXAMPLES_PER_REASON: usize = 5;
 
@@ -16,7 +18,8 @@ pub const EXAMPLES_PER_REASON: usize = 5;
 pub struct QualityReport {
     /// One entry per file (or sheet) read.
     pub files: Vec<FileQuality>,
-    /// Data rows read (below the header, blank rows excluded).
+    /// Data rows read (below the header, blank rows excluded): the rows kept, rejected and
+    /// dropped as duplicates.
     pub rows_read: u64,
     /// Rows written to the dataset.
     pub rows_kept: u64,
@@ -26,12 +29,27 @@ pub struct QualityReport {
     pub blank_rows: u64,
     /// Rejection reasons with counts and examples.
     pub rejected: IssueSummary,
-    /// One entry per dataset column.
+    /// One entry per dataset column. Its counts cover every row that was not rejected, rows
+    /// later dropped as duplicates included.
     pub columns: Vec<ColumnQuality>,
-    /// Rows identical in every mapped source cell to an earlier row.
+    /// Rows identical in every mapped source cell to an earlier row (of any file or sheet of
+    /// the ingest), whether kept or dropped.
     pub duplicate_rows: u64,
-    /// Per identifier column: distinct values and repeated occurrences.
+    /// What was done with them (`keep` in reports written before there was a choice).
+    #[serde(default)]
+    pub duplicate_policy: DuplicatePolicy,
+    /// Rows not written because they duplicate an earlier row (`duplicates = "drop"`).
+    #[serde(default)]
+    pub duplicate_rows_dropped: u64,
+    /// The first few rows dropped as duplicates: where they were and their cells.
+    #[serde(default)]
+    pub dropped_duplicates: Vec<Example>,
+    /// Per identifier column: distinct values and repeated occurrences among the rows kept.
     pub duplicate_keys: Vec<DuplicateKeys>,
+    /// Every sheet of every workbook, in workbook order: read or skipped, and why. Empty for
+    /// other formats (and in reports written before sheets were listed).
+    #[serde(default)]
+    pub sheets: Vec<SheetQuality>,
 }
 
 impl QualityReport {
@@ -71,10 +89,35 @@ pub struct FileQuality {
     pub rows_rejected: u64,
     /// Blank rows.
     pub blank_rows: u64,
+    /// Rows dropped as duplicates of an earlier row (of this or an earlier file).
+    #[serde(default)]
+    pub duplicates_dropped: u64,
     /// Mapped columns this file does not have (their values are empty for its rows).
     pub missing_columns: Vec<String>,
     /// Anything else worth knowing.
     pub notes: Vec<String>,
+}
+
+/// What became of one workbook sheet.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SheetQuality {
+    /// The workbook as named in locations.
+    pub file: String,
+    /// The sheet name.
+    pub sheet: String,
+    /// Its 1-based position in the workbook.
+    pub position: usize,
+    /// Whether its rows are in the dataset.
+    pub read: bool,
+    /// Why, as a stable code. Read: `named` (the sheet asked for), `every_sheet` (all sheets
+    /// asked for), `first_table` (the first sheet with data), `same_header` (continues the
+    /// first table). Skipped: `not_selected` (another sheet was named), `empty`, `no_header`,
+    /// `no_data` (a header and nothing below it), `other_header` (another table).
+    pub reason: String,
+    /// The reason in words, naming the columns that differ for `other_header`.
+    pub detail: String,
+    /// The header row, when one was found.
+    pub header_row: Option<u64>,
 }
 
 /// Quality of one dataset column.
@@ -191,4 +234,23 @@ pub struct DuplicateKeys {
     pub distinct: u64,
     /// Rows whose value appeared in an earlier row.
     pub duplicates: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_stored_before_new_fields_still_load() {
+        // A report as stored by earlier versions: no `sheets` and no duplicate policy.
+        let stored = r#"{"files":[],"rows_read":2,"rows_kept":2,"rows_rejected":0,"blank_rows":0,
+            "rejected":{"counts":{},"examples":[]},"columns":[],"duplicate_rows":1,
+            "duplicate_keys":[]}"#;
+        let report: QualityReport = serde_json::from_str(stored).unwrap();
+        assert_eq!(report.rows_kept, 2);
+        assert_eq!(report.duplicate_rows, 1);
+        assert!(report.sheets.is_empty());
+        assert_eq!(report.duplicate_policy, DuplicatePolicy::Keep);
+        assert_eq!(report.duplicate_rows_dropped, 0);
+    }
 }

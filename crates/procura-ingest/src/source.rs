@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use encoding_rs::Encoding;
+use procura_core::date::ExcelDateSystem;
 use procura_core::location::Location;
 
 use crate::cell::RawRow;
@@ -41,16 +42,39 @@ pub enum Flow {
     Stop,
 }
 
-/// Which sheets of a workbook to read.
+/// Which sheets of a workbook to read. Whatever the choice, the quality report lists every
+/// sheet of every workbook, read or skipped, with the reason
+/// ([`crate::quality::SheetQuality`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum SheetSelection {
-    /// The first sheet.
+    /// No sheet named (the default): the workbook's first table, which may continue over
+    /// several sheets. It starts on the first sheet with a header and data rows, preferring
+    /// a header of two or more columns that the dictionary partly recognises (so a leading
+    /// `说明` sheet of sentences is passed over), and goes on over every later sheet whose
+    /// header has the same columns after clean-up, in any order and whatever title rows stand
+    /// above it: an export longer than a sheet continues on `明细(2)`. Other sheets (another
+    /// table, notes, empty) are skipped, and named in the report and in a note on the first
+    /// sheet read. Skipping rather than refusing: workbooks routinely carry notes and summary
+    /// sheets, and a refusal would make every such file need `--sheet`.
     #[default]
     First,
-    /// The sheet with this name (or this 1-based position, when a number).
+    /// The sheet with this name (or this 1-based position, when a number), and only it.
     Named(String),
-    /// Every sheet (monthly sheets of the same layout).
+    /// Every sheet with content (monthly sheets of the same layout); empty sheets are skipped.
     All,
+}
+
+/// How a unit came to be listed, which decides whether it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SheetPick {
+    /// Not a workbook, or the sheet that was named: read it (an empty one is an error).
+    Only,
+    /// `SheetSelection::All`: read it unless it is empty.
+    Every,
+    /// `SheetSelection::First`: read it if it belongs to the workbook's first table.
+    Candidate,
+    /// Another sheet was named; listed so that the report can say so.
+    NotSelected,
 }
 
 /// How to read the files of one ingest.
@@ -73,59 +97,76 @@ pub struct Unit {
     pub file: InputFile,
     /// The sheet, for workbooks.
     pub sheet: Option<String>,
-    /// The name used in locations: `book.xlsx` or `book.xlsx[二月]` when several sheets are read.
+    /// The sheet's 1-based position in the workbook (0 for other formats).
+    pub sheet_position: usize,
+    /// Why the unit is listed; the pipeline reads it or not after looking at its header.
+    pub pick: SheetPick,
+    /// The name used in locations: `book.xlsx` or `book.xlsx[二月]` when several sheets of
+    /// the workbook are read.
     pub display: String,
     /// For text files, the detected layout.
     pub layout: Option<TextLayout>,
+    /// The epoch of Excel serials in this unit: the workbook's own, else 1900 (Excel writes
+    /// serials of the 1900 system when it saves a CSV, and JSON exports follow it).
+    pub excel_dates: ExcelDateSystem,
+    /// Notes for the quality report about this unit (such as the sheets skipped beside it).
+    pub notes: Vec<String>,
 }
 
-/// Expands inputs into units: one per text/JSON/Parquet file, one per selected sheet.
+/// Expands inputs into units: one per text/JSON/Parquet file, one per workbook sheet (each
+/// with its [`SheetPick`]; which are read is settled by the pipeline once headers are known).
 pub fn units(inputs: &Inputs, options: &ReadOptions) -> Result<Vec<Unit>> {
     let mut units = Vec::new();
     for file in &inputs.files {
         match file.format {
             Format::Xlsx | Format::Xls => {
-                let names =
-                    workbook::sheet_names(&file.path, &file.display, file.format == Format::Xls)?;
+                let info =
+                    workbook::inspect(&file.path, &file.display, file.format == Format::Xls)?;
+                let names = info.sheets;
                 if names.is_empty() {
                     return Err(Error::NoData {
                         location: Location::file(&file.display),
                     });
                 }
-                let selected: Vec<String> = match &options.sheets {
-                    SheetSelection::First => vec![names[0].clone()],
-                    SheetSelection::All => names.clone(),
+                let picks: Vec<SheetPick> = match &options.sheets {
+                    SheetSelection::First => vec![SheetPick::Candidate; names.len()],
+                    SheetSelection::All => vec![SheetPick::Every; names.len()],
                     SheetSelection::Named(wanted) => {
-                        let by_name = names.iter().find(|name| name.trim() == wanted.trim());
+                        let by_name = names.iter().position(|name| name.trim() == wanted.trim());
                         let by_position = wanted
                             .parse::<usize>()
                             .ok()
                             .and_then(|i| i.checked_sub(1))
-                            .and_then(|i| names.get(i));
-                        match by_name.or(by_position) {
-                            Some(name) => vec![name.clone()],
-                            None => {
-                                return Err(Error::NoSuchSheet {
-                                    location: Location::file(&file.display),
-                                    sheet: wanted.clone(),
-                                    available: names.join(", "),
-                                });
-                            }
-                        }
+                            .filter(|i| *i < names.len());
+                        let Some(chosen) = by_name.or(by_position) else {
+                            return Err(Error::NoSuchSheet {
+                                location: Location::file(&file.display),
+                                sheet: wanted.clone(),
+                                available: names.join(", "),
+                            });
+                        };
+                        (0..names.len())
+                            .map(|i| {
+                                if i == chosen {
+                                    SheetPick::Only
+                                } else {
+                                    SheetPick::NotSelected
+                                }
+                            })
+                            .collect()
                     }
                 };
-                let several = selected.len() > 1;
-                for sheet in selected {
-                    let display = if several {
-                        format!("{}[{sheet}]", file.display)
-                    } else {
-                        file.display.clone()
-                    };
+                for (position, (sheet, pick)) in names.into_iter().zip(picks).enumerate() {
                     units.push(Unit {
                         file: file.clone(),
                         sheet: Some(sheet),
-                        display,
+                        sheet_position: position + 1,
+                        pick,
+                        // Settled once it is known how many sheets of the workbook are read.
+                        display: file.display.clone(),
                         layout: None,
+                        excel_dates: info.dates,
+                        notes: Vec::new(),
                     });
                 }
             }
@@ -139,15 +180,23 @@ pub fn units(inputs: &Inputs, options: &ReadOptions) -> Result<Vec<Unit>> {
                 units.push(Unit {
                     file: file.clone(),
                     sheet: None,
+                    sheet_position: 0,
+                    pick: SheetPick::Only,
                     display: file.display.clone(),
                     layout: Some(layout),
+                    excel_dates: ExcelDateSystem::Excel1900,
+                    notes: Vec::new(),
                 });
             }
             Format::JsonArray | Format::NdJson | Format::Parquet => units.push(Unit {
                 file: file.clone(),
                 sheet: None,
+                sheet_position: 0,
+                pick: SheetPick::Only,
                 display: file.display.clone(),
                 layout: None,
+                excel_dates: ExcelDateSystem::Excel1900,
+                notes: Vec::new(),
             }),
         }
     }

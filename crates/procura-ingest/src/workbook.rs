@@ -1,25 +1,47 @@
 //! Excel workbooks: xlsx streamed cell by cell (constant memory whatever the sheet size),
 //! xls read whole (the format cannot exceed 65,536 rows). Date cells arrive as dates, already
-//! converted with the workbook's own date system (1900 or 1904).
+//! converted with the workbook's own date system (1900 or 1904); [`inspect`] reports that
+//! system so that serials in cells without a date format are read with it too.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
 use calamine::{Data, DataRef, Reader, Xls, Xlsx};
+use procura_core::date::ExcelDateSystem;
 use procura_core::location::Location;
 
 use crate::cell::{Cell, RawRow};
 use crate::error::{Error, Result};
 use crate::source::{Flow, Item};
 
-/// The sheet names of a workbook, in workbook order.
-pub fn sheet_names(path: &Path, display: &str, xls: bool) -> Result<Vec<String>> {
-    if xls {
-        Ok(open_xls(path, display)?.sheet_names())
+/// What a workbook holds before any sheet is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkbookInfo {
+    /// The sheet names, in workbook order.
+    pub sheets: Vec<String>,
+    /// The epoch its serial numbers count from. Date cells arrive already converted, but a
+    /// serial in a cell without a date format (or typed as a plain number) needs it too.
+    pub dates: ExcelDateSystem,
+}
+
+/// The sheet names and the date system of a workbook.
+pub fn inspect(path: &Path, display: &str, xls: bool) -> Result<WorkbookInfo> {
+    let (sheets, is_1904) = if xls {
+        let workbook = open_xls(path, display)?;
+        (workbook.sheet_names(), workbook.has_1904_epoch())
     } else {
-        Ok(open_xlsx(path, display)?.sheet_names())
-    }
+        let workbook = open_xlsx(path, display)?;
+        (workbook.sheet_names(), workbook.has_1904_epoch())
+    };
+    Ok(WorkbookInfo {
+        sheets,
+        dates: if is_1904 {
+            ExcelDateSystem::Excel1904
+        } else {
+            ExcelDateSystem::Excel1900
+        },
+    })
 }
 
 fn open_xlsx(path: &Path, display: &str) -> Result<Xlsx<BufReader<File>>> {
