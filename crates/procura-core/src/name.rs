@@ -5,10 +5,10 @@
 //!
 //! [`normalize_name`] produces the form that is stored and shown, plus a simplified-character
 //! form for matching; [`name_pinyin`] and [`surname`] give the blocking keys that person linkage
-//! needs, [`name_pinyin_toned`] the same with tone numbers, and [`similar_shape`] says whether
-//! two characters look alike (from a generated table, see the `shape` module). Nothing here drops a character that could be part of a name: private-use characters
-//! (U+E000..U+F8FF), which agencies use for rare characters missing from their code page, are
-//! kept and treated like Han characters.
+//! needs, and [`similar_shape`] says whether two characters look alike (from a generated table,
+//! see the `shape` module). Nothing here drops a character that could be part of a name:
+//! private-use characters (U+E000..U+F8FF), which agencies use for rare characters missing from
+//! their code page, are kept and treated like Han characters.
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -122,40 +122,6 @@ const SURNAME_READINGS: &[(&str, &str)] = &[
     ("乐正", "yue zheng"),
 ];
 
-/// [`SURNAME_READINGS`] with tone numbers, for [`name_pinyin_toned`].
-const SURNAME_READINGS_TONED: &[(&str, &str)] = &[
-    ("单", "shan4"),
-    ("曾", "zeng1"),
-    ("区", "ou1"),
-    ("仇", "qiu2"),
-    ("朴", "piao2"),
-    ("解", "xie4"),
-    ("查", "zha1"),
-    ("盖", "ge3"),
-    ("乐", "yue4"),
-    ("卜", "bu3"),
-    ("覃", "qin2"),
-    ("缪", "miao4"),
-    ("秘", "bi4"),
-    ("召", "shao4"),
-    ("员", "yun4"),
-    ("种", "chong2"),
-    ("翟", "zhai2"),
-    ("折", "she2"),
-    ("繁", "po2"),
-    ("句", "gou1"),
-    ("阚", "kan4"),
-    ("隗", "wei3"),
-    ("宿", "su4"),
-    ("洗", "xian3"),
-    ("尉迟", "yu4 chi2"),
-    ("万俟", "mo4 qi2"),
-    ("长孙", "zhang3 sun1"),
-    ("澹台", "tan2 tai2"),
-    ("令狐", "ling2 hu2"),
-    ("乐正", "yue4 zheng4"),
-];
-
 /// Cleans a person or organisation name.
 ///
 /// Applies NFKC, removes every space and invisible character (but keeps one space between
@@ -196,31 +162,14 @@ pub fn normalize_name(raw: &str) -> Result<NormalizedName, NameError> {
 /// A Han-like character without a known reading (a private-use character, for instance) is
 /// kept as a word of its own, so that two records with the same rare character still agree.
 pub fn name_pinyin(name: &str) -> String {
-    pinyin_words(name, false)
-}
-
-/// Pinyin of a name with tone numbers after each syllable, as [`name_pinyin`] otherwise:
-/// `张三` → `zhang1 san1`, `何萍博` and `何平博` → `he2 ping2 bo2`. Two names that read alike
-/// in every tone are homophones in the strict sense; `王丽` (`li4`) and `王礼` (`li3`) agree
-/// only without tones. The neutral tone has no number.
-pub fn name_pinyin_toned(name: &str) -> String {
-    pinyin_words(name, true)
-}
-
-fn pinyin_words(name: &str, toned: bool) -> String {
     let normalized = normalize_name(name)
         .map(|n| n.normalized)
         .unwrap_or_else(|_| name.to_owned());
-    let readings = if toned {
-        SURNAME_READINGS_TONED
-    } else {
-        SURNAME_READINGS
-    };
     let mut words: Vec<String> = Vec::new();
     let mut rest = normalized.as_str();
     if let Some(family) = surname(&normalized)
         && let simplified = to_simplified(family)
-        && let Some((_, reading)) = readings.iter().find(|(s, _)| *s == simplified)
+        && let Some((_, reading)) = SURNAME_READINGS.iter().find(|(s, _)| *s == simplified)
         && let Some(after) = normalized.strip_prefix(family)
     {
         words.push((*reading).to_owned());
@@ -231,7 +180,6 @@ fn pinyin_words(name: &str, toned: bool) -> String {
         if is_han_like(c) {
             flush(&mut word, &mut words);
             match pinyin::ToPinyin::to_pinyin(&c) {
-                Some(p) if toned => words.push(p.with_tone_num_end().replace('ü', "v")),
                 Some(p) => words.push(p.plain().replace('ü', "v")),
                 None => words.push(c.to_string()),
             }
@@ -829,33 +777,6 @@ mod tests {
     }
 
     #[test]
-    fn toned_pinyin_tells_tones_apart() {
-        assert_eq!(name_pinyin_toned("张三"), "zhang1 san1");
-        assert_eq!(name_pinyin_toned("何萍博"), name_pinyin_toned("何平博"));
-        assert_ne!(name_pinyin_toned("王丽"), name_pinyin_toned("王礼"));
-        assert_eq!(name_pinyin("王丽"), name_pinyin("王礼"));
-        assert_eq!(name_pinyin_toned("吕女"), "lv3 nv3");
-    }
-
-    #[test]
-    fn toned_pinyin_uses_surname_reading() {
-        assert_eq!(name_pinyin_toned("单田芳"), "shan4 tian2 fang1");
-        assert_eq!(name_pinyin_toned("尉迟恭"), "yu4 chi2 gong1");
-    }
-
-    #[test]
-    fn toned_readings_are_the_plain_readings_with_tones() {
-        assert_eq!(SURNAME_READINGS.len(), SURNAME_READINGS_TONED.len());
-        for ((surname, plain), (toned_surname, toned)) in
-            SURNAME_READINGS.iter().zip(SURNAME_READINGS_TONED)
-        {
-            assert_eq!(surname, toned_surname);
-            let stripped: String = toned.chars().filter(|c| !c.is_ascii_digit()).collect();
-            assert_eq!(*plain, stripped, "{surname}");
-        }
-    }
-
-    #[test]
     fn pinyin_keeps_common_reading_outside_surname() {
         assert_eq!(name_pinyin("王单"), "wang dan");
     }
@@ -992,7 +913,6 @@ mod tests {
         fn never_panics(raw in "\\PC{0,30}") {
             let _ = normalize_name(&raw);
             let _ = name_pinyin(&raw);
-            let _ = name_pinyin_toned(&raw);
             let _ = surname(&raw);
         }
 
