@@ -1,6 +1,9 @@
 //! End-to-end linkage on a small noisy population: the right records join, the wrong ones
 //! don't, two valid IDs never merge, judgements override, keys are stable.
 
+mod demo_data;
+mod independent;
+
 use chrono::NaiveDate;
 use procura_link::cluster::Strength;
 use procura_link::record::{RawPerson, Record, Source};
