@@ -486,6 +486,12 @@ fn decide(
             None
         }
     };
+    // What a person confirmed is never vetoed by the model.
+    let confirmed: Vec<(u32, &str)> = pairs
+        .iter()
+        .filter(|p| p.judged == Some(true))
+        .filter_map(|p| anchored(p).map(|(loose, _, id)| (loose, id)))
+        .collect();
     let mut edges = Vec::new();
     let mut vetoes = Vec::new();
     let mut keys: Vec<&u32> = best.keys().collect();
@@ -493,7 +499,7 @@ fn decide(
     for record in keys {
         let list = &best[record];
         let competing: f64 = list.iter().map(|(_, odds, _)| odds).sum();
-        for (_, odds, with) in list {
+        for (id, odds, with) in list {
             let probability = if odds.is_infinite() {
                 1.0
             } else {
@@ -506,6 +512,7 @@ fn decide(
                     probability,
                     strength,
                 }),
+                None if confirmed.contains(&(*record, *id)) => {}
                 None => vetoes.push(Veto {
                     record: *record,
                     with: *with,

@@ -414,3 +414,50 @@ fn a_record_the_direct_comparison_rejects_does_not_join_through_a_third() {
     // comparison with the pensioner (another county) says no: it stays apart.
     assert_ne!(entity(2).entity, person);
 }
+
+#[test]
+fn a_confirmed_pair_overrides_the_model_veto() {
+    let person = id("33030219511005438");
+    let raw = |name: &str, id: Option<&str>, region: Option<&str>| RawPerson {
+        person_id_raw: id.map(str::to_owned),
+        name: Some(name.into()),
+        birth_date: NaiveDate::from_ymd_opt(1951, 10, 5),
+        gender: Some("女".into()),
+        region: region.map(str::to_owned),
+        ..RawPerson::default()
+    };
+    let source = |row_id| Source {
+        dataset: "d".into(),
+        version_id: 1,
+        row_id,
+    };
+    let rows = vec![
+        Record::from_raw(
+            source(1),
+            &raw("张静燕", Some(&person), Some("330302")),
+            today(),
+        ),
+        Record::from_raw(
+            source(2),
+            &raw("張靜燕", Some(&person), Some("330302")),
+            today(),
+        ),
+        // Another county: the model keeps it apart; a person says it is her.
+        Record::from_raw(source(3), &raw("张菁燕", None, Some("330681")), today()),
+    ];
+    let model = hand_model();
+    let before = link(rows.clone(), &Settings::default(), Some(model.clone()), &[]);
+    assert_ne!(before.assignments[2].entity, person);
+    let judged = link(
+        rows.clone(),
+        &Settings::default(),
+        Some(model),
+        &[Judgement {
+            left: rows[2].key.clone(),
+            right: rows[0].key.clone(),
+            same: true,
+        }],
+    );
+    assert_eq!(judged.assignments[2].entity, person);
+    assert_eq!(judged.assignments[2].strength, Strength::Confirmed);
+}
