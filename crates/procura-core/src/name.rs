@@ -5,14 +5,19 @@
 //!
 //! [`normalize_name`] produces the form that is stored and shown, plus a simplified-character
 //! form for matching; [`name_pinyin`] and [`surname`] give the blocking keys that person linkage
-//! needs. Nothing here drops a character that could be part of a name: private-use characters
-//! (U+E000..U+F8FF), which agencies use for rare characters missing from their code page, are
-//! kept and treated like Han characters.
+//! needs, and [`similar_shape`] says whether two characters look alike (from a generated table,
+//! see the `shape` module). Nothing here drops a character that could be part of a name:
+//! private-use characters (U+E000..U+F8FF), which agencies use for rare characters missing from
+//! their code page, are kept and treated like Han characters.
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 use crate::text;
+
+mod shape;
+
+pub use shape::similar_shape;
 
 /// A cleaned name, in the form it was written and in simplified characters.
 #[derive(Debug, Clone, PartialEq, Eq)]

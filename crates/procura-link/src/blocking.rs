@@ -7,6 +7,7 @@
 use crate::Map;
 use std::hash::{Hash, Hasher};
 
+use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
 use crate::compare::Comparison;
@@ -22,6 +23,8 @@ pub enum BlockingRule {
     SurnamePinyinBirthYear,
     /// Same full-name pinyin and birth year.
     NamePinyinBirthYear,
+    /// Same full-name pinyin and birth month and day (a mistyped birth year).
+    NamePinyinBirthMonthDay,
     /// Same region and same simplified name.
     RegionName,
     /// Same full-name pinyin (for records without a birth date).
@@ -32,9 +35,10 @@ pub enum BlockingRule {
 
 impl BlockingRule {
     /// The default rules, in order.
-    pub const DEFAULT: [BlockingRule; 4] = [
+    pub const DEFAULT: [BlockingRule; 5] = [
         BlockingRule::BirthDate,
         BlockingRule::NamePinyinBirthYear,
+        BlockingRule::NamePinyinBirthMonthDay,
         BlockingRule::RegionName,
         BlockingRule::IdPrefix,
     ];
@@ -45,6 +49,7 @@ impl BlockingRule {
             BlockingRule::BirthDate => "birth_date",
             BlockingRule::SurnamePinyinBirthYear => "surname_pinyin+birth_year",
             BlockingRule::NamePinyinBirthYear => "name_pinyin+birth_year",
+            BlockingRule::NamePinyinBirthMonthDay => "name_pinyin+birth_month_day",
             BlockingRule::RegionName => "region+name",
             BlockingRule::NamePinyin => "name_pinyin",
             BlockingRule::IdPrefix => "id_prefix",
@@ -57,6 +62,7 @@ impl BlockingRule {
             BlockingRule::BirthDate,
             BlockingRule::SurnamePinyinBirthYear,
             BlockingRule::NamePinyinBirthYear,
+            BlockingRule::NamePinyinBirthMonthDay,
             BlockingRule::RegionName,
             BlockingRule::NamePinyin,
             BlockingRule::IdPrefix,
@@ -70,7 +76,9 @@ impl BlockingRule {
         match self {
             BlockingRule::BirthDate => &[Comparison::Birth],
             BlockingRule::SurnamePinyinBirthYear => &[],
-            BlockingRule::NamePinyinBirthYear | BlockingRule::NamePinyin => &[Comparison::Name],
+            BlockingRule::NamePinyinBirthYear
+            | BlockingRule::NamePinyinBirthMonthDay
+            | BlockingRule::NamePinyin => &[Comparison::Name],
             BlockingRule::RegionName => &[Comparison::Name, Comparison::Region],
             BlockingRule::IdPrefix => &[Comparison::Birth, Comparison::Region],
         }
@@ -93,6 +101,11 @@ impl BlockingRule {
             BlockingRule::RegionName => {
                 record.region?.hash(&mut hasher);
                 record.simplified.as_deref()?.hash(&mut hasher);
+            }
+            BlockingRule::NamePinyinBirthMonthDay => {
+                record.pinyin.as_deref()?.hash(&mut hasher);
+                let birth = record.birth?;
+                (birth.month(), birth.day()).hash(&mut hasher);
             }
             BlockingRule::NamePinyin => record.pinyin.as_deref()?.hash(&mut hasher),
             BlockingRule::IdPrefix => record

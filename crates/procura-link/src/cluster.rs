@@ -1,7 +1,12 @@
 //! Clustering: records sharing a valid ID are one entity; scored pairs above the threshold
 //! join entities, strongest first, but never two entities that each hold a different valid ID
-//! (two valid IDs are two people). Entity keys are the entity's valid ID, else a hash of its
-//! smallest record key: the same data gives the same keys on every run.
+//! (two valid IDs are two people), and never a record with an entity whose valid ID it has a
+//! veto against (its own pair with a record of that ID was scored below the threshold, or a
+//! person rejected it): a record cannot join a person by way of a third record when the direct
+//! comparison says no. Edges that tie a record to a record with a valid ID are taken before
+//! edges between records without one, so records are anchored by their own evidence first.
+//! Entity keys are the entity's valid ID, else a hash of its smallest record key: the same data
+//! gives the same keys on every run.
 
 use crate::Map;
 
@@ -96,9 +101,20 @@ pub struct Assignment {
     pub probability: f64,
 }
 
+/// A record that must not be in the entity of a valid ID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Veto {
+    /// The record (without a valid ID).
+    pub record: u32,
+    /// A record whose valid ID the first must not be joined with.
+    pub with: u32,
+}
+
 struct UnionFind {
     parent: Vec<u32>,
     id: Vec<Option<u32>>,
+    /// Per set root: the IDs (interned) its records must not be joined with.
+    vetoed: Vec<Vec<u32>>,
 }
 
 impl UnionFind {
@@ -116,17 +132,30 @@ impl UnionFind {
         root
     }
 
-    /// Joins two sets unless each holds a different valid ID.
+    /// Joins two sets unless each holds a different valid ID, or one holds an ID the other
+    /// has a veto against.
     fn union(&mut self, a: u32, b: u32) -> bool {
         let (ra, rb) = (self.find(a), self.find(b));
         if ra == rb {
             return true;
         }
-        match (self.id[ra as usize], self.id[rb as usize]) {
+        let (x, y) = (self.id[ra as usize], self.id[rb as usize]);
+        let vetoed = |set: u32, id: Option<u32>| {
+            id.is_some_and(|id| self.vetoed[set as usize].contains(&id))
+        };
+        match (x, y) {
             (Some(x), Some(y)) if x != y => false,
-            (x, y) => {
+            _ if vetoed(ra, y) || vetoed(rb, x) => false,
+            _ => {
                 self.parent[rb as usize] = ra;
                 self.id[ra as usize] = x.or(y);
+                let moved = std::mem::take(&mut self.vetoed[rb as usize]);
+                let kept = &mut self.vetoed[ra as usize];
+                for id in moved {
+                    if !kept.contains(&id) {
+                        kept.push(id);
+                    }
+                }
                 true
             }
         }
@@ -134,7 +163,7 @@ impl UnionFind {
 }
 
 /// Assigns every record to an entity.
-pub fn cluster(records: &[Record], mut edges: Vec<Edge>) -> Vec<Assignment> {
+pub fn cluster(records: &[Record], mut edges: Vec<Edge>, vetoes: &[Veto]) -> Vec<Assignment> {
     let mut ids: Map<&str, u32> = Map::default();
     let record_id: Vec<Option<u32>> = records
         .iter()
@@ -145,9 +174,20 @@ pub fn cluster(records: &[Record], mut edges: Vec<Edge>) -> Vec<Assignment> {
             })
         })
         .collect();
+    let mut vetoed: Vec<Vec<u32>> = vec![Vec::new(); records.len()];
+    for veto in vetoes {
+        if let (None, Some(Some(id))) = (
+            record_id[veto.record as usize],
+            record_id.get(veto.with as usize),
+        ) && !vetoed[veto.record as usize].contains(id)
+        {
+            vetoed[veto.record as usize].push(*id);
+        }
+    }
     let mut sets = UnionFind {
         parent: (0..records.len() as u32).collect(),
         id: record_id.clone(),
+        vetoed,
     };
     // Records with the same valid ID: one entity.
     let mut first: Map<u32, u32> = Map::default();
@@ -157,9 +197,13 @@ pub fn cluster(records: &[Record], mut edges: Vec<Edge>) -> Vec<Assignment> {
             sets.union(anchor, index as u32);
         }
     }
+    // Edges to a record with a valid ID first, then the others; each group strongest first.
+    let anchored =
+        |edge: &Edge| record_id[edge.a as usize].is_some() || record_id[edge.b as usize].is_some();
     edges.sort_by(|x, y| {
-        y.probability
-            .total_cmp(&x.probability)
+        anchored(y)
+            .cmp(&anchored(x))
+            .then(y.probability.total_cmp(&x.probability))
             .then((x.a, x.b).cmp(&(y.a, y.b)))
     });
     let mut best: Vec<Option<(f64, Strength)>> = vec![None; records.len()];

@@ -1,9 +1,11 @@
 //! procura-link: which records of which agencies are the same person. A deterministic layer
 //! (the same valid ID is the same person; declared fields that contradict the ID are findings)
 //! and a probabilistic layer (Fellegi–Sunter, as Splink does it, with PRC-aware comparisons:
-//! traditional characters, homophones, middle-dot variants, swapped day and month, damaged
-//! IDs). Parameters are trained without labels; entities get stable keys; every pair can be
-//! explained term by term; a person's confirmation or rejection of a pair overrides the model.
+//! traditional characters, homophones, look-alike characters, a dropped or swapped character,
+//! middle-dot variants, swapped day and month, damaged IDs). Parameters are trained without
+//! labels; the persons with a valid ID that a record resembles compete for it (a record is one
+//! person at most); entities get stable keys; every pair can be explained term by term; a
+//! person's confirmation or rejection of a pair overrides the model.
 //!
 //! **Architecture Invariant:** no IO and no query engine: records come in, assignments and
 //! scored pairs go out. Reading datasets and storing results is the app's job.
@@ -21,8 +23,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::blocking::{BlockingRule, Blocks};
-use crate::cluster::{Assignment, Edge, Strength};
-use crate::compare::Pattern;
+use crate::cluster::{Assignment, Edge, Strength, Veto};
+use crate::compare::{Comparison, Pattern};
 use crate::record::{Record, Source};
 use crate::score::TermFrequencies;
 use crate::train::Parameters;
@@ -70,6 +72,12 @@ impl Default for Settings {
     }
 }
 
+/// The format of [`TrainedModel`] this version writes. 2: the name comparison has ten levels
+/// (similar shapes, a dropped character, two characters swapped, and one given-name
+/// character different only under the same surname), the ID comparison counts two swapped
+/// neighbours as close.
+pub const MODEL_FORMAT: u32 = 2;
+
 /// A trained model, saved as JSON and reused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainedModel {
@@ -81,6 +89,22 @@ pub struct TrainedModel {
     pub parameters: Parameters,
     /// Distinct records it was trained on.
     pub records: usize,
+}
+
+impl TrainedModel {
+    /// Whether the model was trained with this version's comparisons (same format, one m and
+    /// u per level of every comparison). A model saved by an older version is not: its levels
+    /// mean something else.
+    pub fn is_current(&self) -> bool {
+        let shape_ok = |table: &Vec<Vec<f64>>| {
+            table.len() == compare::COMPARISONS.len()
+                && table
+                    .iter()
+                    .zip(compare::COMPARISONS)
+                    .all(|(levels, c)| levels.len() == c.levels().len())
+        };
+        self.format == MODEL_FORMAT && shape_ok(&self.parameters.m) && shape_ok(&self.parameters.u)
+    }
 }
 
 /// A person's decision on a pair of records (by record key).
@@ -229,7 +253,7 @@ pub fn train(records: &[Record], settings: &Settings) -> TrainedModel {
     let u = train::estimate_u(records, settings.u_samples, settings.seed);
     let m = train::estimate_m(records, &blocks, &settings.rules, &u, settings.iterations);
     TrainedModel {
-        format: 1,
+        format: MODEL_FORMAT,
         rules: settings.rules.clone(),
         parameters: Parameters {
             m,
@@ -241,7 +265,8 @@ pub fn train(records: &[Record], settings: &Settings) -> TrainedModel {
     }
 }
 
-/// Links rows: trains (unless `model` is given), scores candidate pairs, clusters.
+/// Links rows: trains (unless `model` is given and [current](TrainedModel::is_current)),
+/// scores candidate pairs, clusters.
 pub fn link(
     rows: Vec<Record>,
     settings: &Settings,
@@ -257,13 +282,13 @@ pub fn link(
     let blocking = started.elapsed();
 
     let started = Instant::now();
-    let model = match model {
+    let model = match model.filter(TrainedModel::is_current) {
         Some(model) => model,
         None => {
             let u = train::estimate_u(&records, settings.u_samples, settings.seed);
             let m = train::estimate_m(&records, &blocks, &settings.rules, &u, settings.iterations);
             TrainedModel {
-                format: 1,
+                format: MODEL_FORMAT,
                 rules: settings.rules.clone(),
                 parameters: Parameters {
                     m,
@@ -295,20 +320,20 @@ pub fn link(
         })
         .collect();
     let mut pairs: Vec<ScoredPair> = Vec::new();
+    // Pairs below the keep threshold between a record without a valid ID and one with, whose
+    // names are still alike: evidence that the record is not that person, which a chain
+    // through a third record must not overrule (see `decide`).
+    let mut contrary: Vec<(u32, u32, f64)> = Vec::new();
     for rule_index in 0..settings.rules.len() {
-        let kept = blocks.fold_pairs(
+        let (kept, against) = blocks.fold_pairs(
             &records,
             rule_index,
-            Vec::new,
-            |mut kept: Vec<ScoredPair>, a, b| {
-                let pattern = compare::compare(&records[a as usize], &records[b as usize]);
-                let (weight, probability) = score::score(
-                    &model.parameters,
-                    &frequencies,
-                    &records[a as usize],
-                    &records[b as usize],
-                    pattern,
-                );
+            || (Vec::new(), Vec::new()),
+            |(mut kept, mut against): (Vec<ScoredPair>, Vec<(u32, u32, f64)>), a, b| {
+                let (ra, rb) = (&records[a as usize], &records[b as usize]);
+                let pattern = compare::compare(ra, rb);
+                let (weight, probability) =
+                    score::score(&model.parameters, &frequencies, ra, rb, pattern);
                 let judged = decisions.get(&(a.min(b), a.max(b))).copied();
                 if probability >= settings.keep || judged.is_some() {
                     kept.push(ScoredPair {
@@ -319,15 +344,22 @@ pub fn link(
                         probability,
                         judged,
                     });
+                } else if ra.id.is_some() != rb.id.is_some()
+                    && compare::level(pattern, Comparison::Name)
+                        .is_some_and(|level| level < compare::name::DIFFERENT)
+                {
+                    against.push((a, b, weight));
                 }
-                kept
+                (kept, against)
             },
-            |mut x, mut y| {
+            |(mut x, mut p), (mut y, mut q)| {
                 x.append(&mut y);
-                x
+                p.append(&mut q);
+                (x, p)
             },
         );
         pairs.extend(kept);
+        contrary.extend(against);
     }
     // Confirmed pairs that no blocking rule produced still count.
     for ((a, b), same) in &decisions {
@@ -358,32 +390,8 @@ pub fn link(
     let scoring = started.elapsed();
 
     let started = Instant::now();
-    let edges: Vec<Edge> = pairs
-        .iter()
-        .filter_map(|pair| match pair.judged {
-            Some(false) => None,
-            Some(true) => Some(Edge {
-                a: pair.a,
-                b: pair.b,
-                probability: 1.0,
-                strength: Strength::Confirmed,
-            }),
-            None if pair.probability >= settings.strong => Some(Edge {
-                a: pair.a,
-                b: pair.b,
-                probability: pair.probability,
-                strength: Strength::Strong,
-            }),
-            None if pair.probability >= settings.probable => Some(Edge {
-                a: pair.a,
-                b: pair.b,
-                probability: pair.probability,
-                strength: Strength::Probable,
-            }),
-            None => None,
-        })
-        .collect();
-    let assignments = cluster::cluster(&records, edges);
+    let (edges, vetoes) = decide(&records, &pairs, &contrary, settings);
+    let assignments = cluster::cluster(&records, edges, &vetoes);
     let clustering = started.elapsed();
 
     let mut by_strength: Map<Strength, usize> = Map::default();
@@ -423,6 +431,119 @@ pub fn link(
         model,
         stats,
     }
+}
+
+/// Turns scored pairs into the edges clustering may take and the vetoes it must respect.
+///
+/// A record without a valid ID is one person at most, so the persons with a valid ID it
+/// resembles compete for it: its pair with a record of ID `X` counts with probability
+/// `o_X / (1 + Σ o_Y)`, where `o_Y` are the match odds of its best pair with each valid ID `Y`.
+/// A record that matches one twin well and the other a little still joins the first; one that
+/// matches two namesakes equally joins neither. When even its best pair with an ID's records
+/// ends below the probable threshold, or a person rejected a pair, that is a veto: the record
+/// may not reach that ID's entity through a third record either.
+fn decide(
+    records: &[Record],
+    pairs: &[ScoredPair],
+    contrary: &[(u32, u32, f64)],
+    settings: &Settings,
+) -> (Vec<Edge>, Vec<Veto>) {
+    let valid = |index: u32| records[index as usize].id.as_deref();
+    let anchored = |pair: &ScoredPair| match (valid(pair.a), valid(pair.b)) {
+        (None, Some(id)) => Some((pair.a, pair.b, id)),
+        (Some(id), None) => Some((pair.b, pair.a, id)),
+        _ => None,
+    };
+    // Per record without a valid ID: the best odds with each valid ID it was scored against,
+    // and the record of that ID the odds are with.
+    let mut best: Map<u32, Vec<(&str, f64, u32)>> = Map::default();
+    let unjudged = pairs
+        .iter()
+        .filter(|p| p.judged.is_none())
+        .filter_map(|p| anchored(p).map(|(loose, with, id)| (loose, with, id, p.weight)));
+    let below = contrary
+        .iter()
+        .filter_map(|(a, b, weight)| match (valid(*a), valid(*b)) {
+            (None, Some(id)) => Some((*a, *b, id, *weight)),
+            (Some(id), None) => Some((*b, *a, id, *weight)),
+            _ => None,
+        });
+    for (loose, with, id, weight) in unjudged.chain(below) {
+        let odds = weight.exp2();
+        let list = best.entry(loose).or_default();
+        match list.iter_mut().find(|(other, _, _)| *other == id) {
+            Some(slot) if slot.1 < odds => *slot = (id, odds, with),
+            Some(_) => {}
+            None => list.push((id, odds, with)),
+        }
+    }
+    let strength = |probability: f64| {
+        if probability >= settings.strong {
+            Some(Strength::Strong)
+        } else if probability >= settings.probable {
+            Some(Strength::Probable)
+        } else {
+            None
+        }
+    };
+    // What a person confirmed is never vetoed by the model.
+    let confirmed: Vec<(u32, &str)> = pairs
+        .iter()
+        .filter(|p| p.judged == Some(true))
+        .filter_map(|p| anchored(p).map(|(loose, _, id)| (loose, id)))
+        .collect();
+    let mut edges = Vec::new();
+    let mut vetoes = Vec::new();
+    let mut keys: Vec<&u32> = best.keys().collect();
+    keys.sort_unstable();
+    for record in keys {
+        let list = &best[record];
+        let competing: f64 = list.iter().map(|(_, odds, _)| odds).sum();
+        for (id, odds, with) in list {
+            let probability = if odds.is_infinite() {
+                1.0
+            } else {
+                odds / (1.0 + competing)
+            };
+            match strength(probability) {
+                Some(strength) => edges.push(Edge {
+                    a: *record,
+                    b: *with,
+                    probability,
+                    strength,
+                }),
+                None if confirmed.contains(&(*record, *id)) => {}
+                None => vetoes.push(Veto {
+                    record: *record,
+                    with: *with,
+                }),
+            }
+        }
+    }
+    for pair in pairs {
+        match (pair.judged, anchored(pair)) {
+            (Some(true), _) => edges.push(Edge {
+                a: pair.a,
+                b: pair.b,
+                probability: 1.0,
+                strength: Strength::Confirmed,
+            }),
+            (Some(false), Some((record, with, _))) => vetoes.push(Veto { record, with }),
+            // Pairs with a valid ID were decided above, by their ID's best pair.
+            (Some(false), None) | (None, Some(_)) => {}
+            (None, None) => {
+                if let Some(strength) = strength(pair.probability) {
+                    edges.push(Edge {
+                        a: pair.a,
+                        b: pair.b,
+                        probability: pair.probability,
+                        strength,
+                    });
+                }
+            }
+        }
+    }
+    (edges, vetoes)
 }
 
 /// Deterministic findings: one ID with names that are not variants of each other, declared

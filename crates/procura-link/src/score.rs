@@ -7,7 +7,7 @@ use crate::Map;
 
 use serde::Serialize;
 
-use crate::compare::{self, COMPARISONS, Comparison, Pattern};
+use crate::compare::{self, COMPARISONS, Comparison, Pattern, name};
 use crate::record::Record;
 use crate::train::Parameters;
 
@@ -58,14 +58,14 @@ impl TermFrequencies {
         let same_spelling = self.simplified.get(simplified).copied().unwrap_or(0);
         let others = match level {
             // Same name: every record spelled so, less the person's own.
-            0 | 1 => {
+            name::EXACT | name::SIMPLIFIED => {
                 let own = record.id.as_ref().map_or(1, |id| {
                     self.own.get(&own_key(simplified, id)).copied().unwrap_or(1)
                 });
                 same_spelling.saturating_sub(own)
             }
             // Homophone: records that read the same but are written differently.
-            2 => {
+            name::HOMOPHONE => {
                 let pinyin = record.pinyin.as_ref()?;
                 self.pinyin
                     .get(pinyin)

@@ -1,6 +1,9 @@
 //! End-to-end linkage on a small noisy population: the right records join, the wrong ones
 //! don't, two valid IDs never merge, judgements override, keys are stable.
 
+mod demo_data;
+mod independent;
+
 use chrono::NaiveDate;
 use procura_link::cluster::Strength;
 use procura_link::record::{RawPerson, Record, Source};
@@ -227,7 +230,8 @@ fn two_valid_ids_never_merge_and_judgements_override() {
     let rows = vec![
         Record::from_raw(source(1), &raw(Some(&first), Some(&first)), today()),
         Record::from_raw(source(2), &raw(Some(&second), Some(&second)), today()),
-        // No ID: it resembles both; it may join one of them, never both into one entity.
+        // No ID: it resembles both equally. It is one person at most, so the two compete for
+        // it and it joins neither.
         Record::from_raw(source(3), &raw(None, None), today()),
     ];
     let settings = Settings {
@@ -236,7 +240,8 @@ fn two_valid_ids_never_merge_and_judgements_override() {
     };
     let result = link(rows.clone(), &settings, None, &[]);
     assert_ne!(result.assignments[0].entity, result.assignments[1].entity);
-    // A person rejects the link of row 3 to whichever it joined, and confirms it with the other.
+    assert_eq!(result.assignments[2].strength, Strength::Unlinked);
+    // A person rejects the link of row 3 to one of them, and confirms it with the other.
     let joined = result.assignments[2].entity.clone();
     let (keep, drop) = if joined == first { (1, 0) } else { (0, 1) };
     let judgements = vec![
@@ -305,4 +310,154 @@ fn conflicting_records_are_findings() {
     let kinds: Vec<&str> = result.findings.iter().map(|f| f.kind).collect();
     assert!(kinds.contains(&"same_id_different_name"), "{kinds:?}");
     assert!(kinds.contains(&"birth_conflict"), "{kinds:?}");
+}
+
+/// A model with hand-set parameters (real training needs more data than a test shows): m high
+/// on each comparison's best level, u as for a county-sized population.
+fn hand_model() -> procura_link::TrainedModel {
+    use procura_link::compare::{COMPARISONS, Comparison};
+    let table = |best: f64| -> Vec<Vec<f64>> {
+        COMPARISONS
+            .iter()
+            .map(|c| {
+                let n = c.levels().len();
+                (0..n)
+                    .map(|l| {
+                        if l == 0 {
+                            best
+                        } else {
+                            (1.0 - best) / (n - 1) as f64
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let mut m = table(0.9);
+    let mut u = table(0.001);
+    // Names: a fifth of a person's records read alike but are written differently.
+    m[Comparison::Name.index()] = vec![0.6, 0.1, 0.2, 0.03, 0.03, 0.02, 0.01, 0.005, 0.004, 0.001];
+    // Region: most pairs of different persons are in another county of the province.
+    m[Comparison::Region.index()] = vec![0.99, 0.004, 0.004, 0.002];
+    u[Comparison::Region.index()] = vec![0.1, 0.3, 0.5, 0.1];
+    u[Comparison::Gender.index()] = vec![0.5, 0.5];
+    procura_link::TrainedModel {
+        format: procura_link::MODEL_FORMAT,
+        rules: procura_link::blocking::BlockingRule::DEFAULT.to_vec(),
+        parameters: procura_link::train::Parameters {
+            m,
+            u,
+            prior: 1e-3,
+            iterations: 0,
+        },
+        records: 0,
+    }
+}
+
+#[test]
+fn a_record_the_direct_comparison_rejects_does_not_join_through_a_third() {
+    let person = id("33030219511005438");
+    let raw = |name: &str, id: Option<&str>, region: Option<&str>| RawPerson {
+        person_id_raw: id.map(str::to_owned),
+        name: Some(name.into()),
+        birth_date: NaiveDate::from_ymd_opt(1951, 10, 5),
+        gender: Some("女".into()),
+        region: region.map(str::to_owned),
+        ..RawPerson::default()
+    };
+    let source = |row_id| Source {
+        dataset: "d".into(),
+        version_id: 1,
+        row_id,
+    };
+    let mut rows = vec![
+        // The pensioner, with her ID and county.
+        Record::from_raw(
+            source(1),
+            &raw("张静燕", Some(&person), Some("330302")),
+            today(),
+        ),
+        // Her death record: no ID, no county.
+        Record::from_raw(source(2), &raw("张静燕", None, None), today()),
+        // Somebody else, same birth date, a homophone name, another city's county.
+        Record::from_raw(source(3), &raw("张菁燕", None, Some("330681")), today()),
+    ];
+    // Other people, so that names have realistic frequencies.
+    for n in 0..400 {
+        let name = format!(
+            "{}{}",
+            ["王", "李", "刘", "陈"][n % 4],
+            char::from_u32(0x4E00 + 37 * n as u32).unwrap()
+        );
+        rows.push(Record::from_raw(
+            source(10 + n as i64),
+            &RawPerson {
+                name: Some(name),
+                birth_date: NaiveDate::from_ymd_opt(
+                    1940 + (n % 30) as i32,
+                    1 + (n % 12) as u32,
+                    1 + (n % 28) as u32,
+                ),
+                ..RawPerson::default()
+            },
+            today(),
+        ));
+    }
+    let result = link(rows, &Settings::default(), Some(hand_model()), &[]);
+    let entity = |row: usize| &result.assignments[result.row_records[row] as usize];
+    assert_eq!(
+        entity(1).entity,
+        person,
+        "the death record joins the pensioner"
+    );
+    // The homophone and the birth date tie the third record to the death record, but its own
+    // comparison with the pensioner (another county) says no: it stays apart.
+    assert_ne!(entity(2).entity, person);
+}
+
+#[test]
+fn a_confirmed_pair_overrides_the_model_veto() {
+    let person = id("33030219511005438");
+    let raw = |name: &str, id: Option<&str>, region: Option<&str>| RawPerson {
+        person_id_raw: id.map(str::to_owned),
+        name: Some(name.into()),
+        birth_date: NaiveDate::from_ymd_opt(1951, 10, 5),
+        gender: Some("女".into()),
+        region: region.map(str::to_owned),
+        ..RawPerson::default()
+    };
+    let source = |row_id| Source {
+        dataset: "d".into(),
+        version_id: 1,
+        row_id,
+    };
+    let rows = vec![
+        Record::from_raw(
+            source(1),
+            &raw("张静燕", Some(&person), Some("330302")),
+            today(),
+        ),
+        Record::from_raw(
+            source(2),
+            &raw("張靜燕", Some(&person), Some("330302")),
+            today(),
+        ),
+        // Another county: the model keeps it apart; a person says it is her.
+        Record::from_raw(source(3), &raw("张菁燕", None, Some("330681")), today()),
+    ];
+    let model = hand_model();
+    let before = link(rows.clone(), &Settings::default(), Some(model.clone()), &[]);
+    assert_ne!(before.assignments[2].entity, person);
+    let judged = link(
+        rows.clone(),
+        &Settings::default(),
+        Some(model),
+        &[Judgement {
+            left: rows[2].key.clone(),
+            right: rows[0].key.clone(),
+            same: true,
+        }],
+    );
+    assert_eq!(judged.assignments[2].entity, person);
+    assert_eq!(judged.assignments[2].strength, Strength::Confirmed);
 }
