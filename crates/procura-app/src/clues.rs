@@ -169,8 +169,22 @@ impl App {
         records.into_iter().map(clue_info).collect()
     }
 
-    /// One clue with subjects, history and evidence rows.
+    /// One clue with subjects, history and evidence rows, identifiers masked for signed-in
+    /// users (see [`App::show_clue_with`]).
     pub async fn show_clue(&self, actor: &Actor, id: i64) -> Result<ClueDetail> {
+        self.show_clue_with(actor, id, false).await
+    }
+
+    /// One clue with subjects, history and evidence rows. For a signed-in user, ID numbers and
+    /// phone numbers are masked (`3301**********123X`) in the title, key, fields, subjects and
+    /// evidence, unless `unmask` is asked with a stated purpose (查询事由) — which the audit
+    /// trail records with the read. The local operator sees everything.
+    pub async fn show_clue_with(&self, actor: &Actor, id: i64, unmask: bool) -> Result<ClueDetail> {
+        if unmask && actor.principal().is_some() && actor.purpose().is_none() {
+            return Err(Error::Invalid(
+                "查看完整信息须说明查询事由 (state a purpose to see the full identifiers)".into(),
+            ));
+        }
         let record = self.visible_clue(actor, id, true).await?;
         let mut connection = self.connection().await?;
         let subjects = clues::subjects(&mut connection, id).await?;
@@ -195,6 +209,19 @@ impl App {
                     Error::Internal(format!("evidence cites missing version {version_id}"))
                 })?;
             let path = self.workspace.resolve(&version.path);
+            let identifying: Vec<String> =
+                serde_json::from_str::<Vec<crate::datasets::ColumnInfo>>(&version.columns_json)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|c| {
+                        matches!(
+                            c.field_type,
+                            procura_core::field::FieldType::PersonId
+                                | procura_core::field::FieldType::Phone
+                        )
+                    })
+                    .map(|c| c.name)
+                    .collect();
             let today = self.now().date_naive();
             let (mut columns, mut rows) = read_rows(&path, &row_ids, today).await?;
             let linked = link_rows(&links, version_id, &row_ids, today).await?;
@@ -216,6 +243,27 @@ impl App {
                     });
                 }
             }
+            let masked = actor.principal().is_some() && !unmask;
+            if masked {
+                let sensitive: Vec<bool> = columns
+                    .iter()
+                    .map(|c| {
+                        c == "linked_entity"
+                            || identifying
+                                .iter()
+                                .any(|i| c == i || c.strip_suffix("__raw") == Some(i.as_str()))
+                    })
+                    .collect();
+                for row in &mut rows {
+                    for (cell, sensitive) in row.iter_mut().zip(&sensitive) {
+                        *cell = if *sensitive {
+                            procura_core::mask::identifier(cell)
+                        } else {
+                            procura_core::mask::in_text(cell)
+                        };
+                    }
+                }
+            }
             evidence.push(EvidenceRows {
                 role,
                 dataset: version.dataset,
@@ -226,15 +274,27 @@ impl App {
             });
         }
         drop(connection);
+        let masked = actor.principal().is_some() && !unmask;
         self.audit_alone(
             actor,
             Event::ok(Action::ClueRead, format!("clue:{id}")).detail(serde_json::json!({
                 "evidence_rows": evidence.iter().map(|e| e.rows.len()).sum::<usize>(),
+                "unmasked": !masked,
             })),
         )
         .await?;
+        let mut clue = clue_info(record)?;
+        let mut subjects = subjects;
+        if masked {
+            mask_clue(&mut clue);
+            for subject in &mut subjects {
+                if subject.kind == "person" {
+                    subject.identifier = procura_core::mask::identifier(&subject.identifier);
+                }
+            }
+        }
         Ok(ClueDetail {
-            clue: clue_info(record)?,
+            clue,
             subjects,
             events,
             evidence,
@@ -588,4 +648,18 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         return Err(Error::io("cannot write", path)(error));
     }
     Ok(())
+}
+
+/// Masks the ID and phone numbers in what a clue shows (title, key, field values).
+pub(crate) fn mask_clue(clue: &mut ClueInfo) {
+    use procura_core::mask::in_text;
+    clue.title = in_text(&clue.title);
+    for part in &mut clue.key {
+        *part = in_text(part);
+    }
+    for value in clue.fields.values_mut() {
+        if let serde_json::Value::String(text) = value {
+            *text = in_text(text);
+        }
+    }
 }

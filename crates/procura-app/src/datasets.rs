@@ -32,6 +32,8 @@ pub struct IngestRequest {
     pub encoding: Option<String>,
     /// Any row fault is fatal.
     pub strict: bool,
+    /// Keep or drop exact duplicate rows; `None` follows the mapping (default: keep).
+    pub duplicates: Option<procura_ingest::DuplicatePolicy>,
     /// Show paths relative to this directory in the catalog and the quality report (an upload
     /// lives in a scratch directory; users know it by its file name).
     pub display_root: Option<PathBuf>,
@@ -168,6 +170,7 @@ impl App {
             mapping,
             read: read_options(request)?,
             strict: request.strict,
+            duplicates: request.duplicates,
             today: now.date_naive(),
             output: temp.clone(),
             scratch: self.workspace.tmp(),

@@ -34,7 +34,9 @@ use procura_store::Store;
 pub use error::{Error, Result};
 pub use procura_core::access::{Capability, Role};
 pub use procura_ingest::mapping::unit_zh;
-pub use procura_ingest::{Mapping, NoProgress, Progress, QualityReport, SheetSelection, quality};
+pub use procura_ingest::{
+    DuplicatePolicy, Mapping, NoProgress, Progress, QualityReport, SheetSelection, quality,
+};
 pub use procura_models::arrow;
 pub use procura_store::Error as StoreError;
 pub use workspace::Workspace;

@@ -431,10 +431,11 @@ impl App {
             seconds = started.elapsed().as_secs_f64(),
             "link: person rows read"
         );
+        // A model saved by an older version (other comparison levels) is retrained.
         let saved = if request.retrain {
             None
         } else {
-            self.load_link_model()?
+            self.load_link_model()?.filter(TrainedModel::is_current)
         };
         let trained = saved.is_none();
         let judgements = self.judgements().await?;
@@ -923,7 +924,7 @@ fn settings(request: &LinkRequest) -> Result<Settings> {
                 BlockingRule::parse(code.trim()).ok_or_else(|| {
                     Error::Invalid(format!(
                         "unknown blocking rule `{code}`; known: birth_date, surname_pinyin+birth_year, \
-                         name_pinyin+birth_year, region+name, name_pinyin, id_prefix"
+                         name_pinyin+birth_year, name_pinyin+birth_month_day, region+name, name_pinyin, id_prefix"
                     ))
                 })
             })

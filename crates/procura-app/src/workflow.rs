@@ -357,7 +357,16 @@ impl App {
             total_exact: total <= COUNT_CAP,
             page,
             page_size,
-            items: records.into_iter().map(clue_info).collect::<Result<_>>()?,
+            items: records
+                .into_iter()
+                .map(|r| {
+                    let mut clue = clue_info(r)?;
+                    if actor.principal().is_some() {
+                        crate::clues::mask_clue(&mut clue);
+                    }
+                    Ok(clue)
+                })
+                .collect::<Result<_>>()?,
         })
     }
 

@@ -31,6 +31,10 @@ pub(crate) struct IngestArgs {
     /// 严格模式 / any row fault (rejected row or invalid value) fails the ingest
     #[arg(long)]
     strict: bool,
+    /// 完全重复的行 / exact duplicate rows: keep (default) or drop; `--suggest` proposes drop when
+    /// it sees duplicates, and the mapping's `duplicates = …` applies when this is not given
+    #[arg(long, value_parser = ["keep", "drop"])]
+    duplicates: Option<String>,
     /// 只输出建议的列映射 / print the proposed mapping as TOML and stop
     #[arg(long)]
     suggest: bool,
@@ -229,6 +233,10 @@ async fn ingest(app: &App, actor: &Actor, args: IngestArgs) -> Result<()> {
         sheets,
         encoding: args.encoding.clone(),
         strict: args.strict,
+        duplicates: args
+            .duplicates
+            .as_deref()
+            .and_then(procura_app::DuplicatePolicy::parse),
         display_root: None,
     };
     if args.suggest {

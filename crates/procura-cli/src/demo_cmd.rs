@@ -287,6 +287,7 @@ async fn run_demo(app: &App, actor: &Actor, output: &demo::DemoOutput, data: &Pa
             },
             encoding: None,
             strict: false,
+            duplicates: None,
             display_root: None,
         };
         let version = app

@@ -154,6 +154,39 @@ pub(crate) fn print_version(version: &VersionInfo) {
         report.blank_rows,
         report.duplicate_rows
     );
+    outln!(
+        "完全重复的行 exact duplicates: {} (policy {}), 已删除 dropped {}",
+        report.duplicate_rows,
+        report.duplicate_policy.code(),
+        report.duplicate_rows_dropped
+    );
+    for example in report.dropped_duplicates.iter().take(5) {
+        outln!("  {}", example.location);
+    }
+    if !report.sheets.is_empty() {
+        outln!(
+            "
+工作表 sheets:"
+        );
+        for sheet in &report.sheets {
+            outln!(
+                "  {} [{}] {} ({}){}",
+                sheet.file,
+                sheet.sheet,
+                if sheet.read {
+                    "读取 read"
+                } else {
+                    "跳过 skipped"
+                },
+                sheet.reason,
+                if sheet.detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", sheet.detail)
+                }
+            );
+        }
+    }
     print_files(report);
     print_columns(report);
     print_examples(report);

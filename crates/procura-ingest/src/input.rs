@@ -26,7 +26,8 @@ pub struct Limits {
     pub max_archive_bytes: u64,
     /// Highest expansion ratio of a compressed member larger than `ratio_floor_bytes`.
     pub max_compression_ratio: u64,
-    /// Members smaller than this are not ratio-checked (tiny files compress absurdly well).
+    /// Members that expand to less than this are not ratio-checked (a few kilobytes of
+    /// repeated values compress absurdly well and harm nobody); every larger member is.
     pub ratio_floor_bytes: u64,
 }
 
@@ -36,9 +37,10 @@ impl Default for Limits {
             max_line_bytes: 16 << 20,
             max_columns: 16_384,
             max_archive_entries: 10_000,
-            max_archive_bytes: 64 << 30,
+            // An agency export of tens of millions of rows is a few GiB of text.
+            max_archive_bytes: 8 << 30,
             max_compression_ratio: 500,
-            ratio_floor_bytes: 64 << 20,
+            ratio_floor_bytes: 1 << 20,
         }
     }
 }

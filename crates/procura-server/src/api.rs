@@ -693,7 +693,16 @@ pub struct AttachmentView {
 }
 
 async fn detail_view(state: &AppState, actor: &Actor, id: i64) -> ApiResult<ClueDetailView> {
-    let detail: ClueDetail = state.app.show_clue(actor, id).await?;
+    detail_view_with(state, actor, id, false).await
+}
+
+async fn detail_view_with(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    unmask: bool,
+) -> ApiResult<ClueDetailView> {
+    let detail: ClueDetail = state.app.show_clue_with(actor, id, unmask).await?;
     let names = Names::load(state, actor).await?;
     let model = state.app.model(actor, &detail.clue.model_id).ok().map(|e| {
         let meta = &e.model.meta;
@@ -883,7 +892,7 @@ pub async fn attachment(
 
 /// The evidence rows as a procurator reads them: the business columns with where each row
 /// came from (file name and row, the stable row id), without the ingest's bookkeeping columns
-/// (`__raw`, `__issue`, `__simplified`; the command line shows those) and without server paths.
+/// (`__raw`, `__issue`, `__simplified`, `__key`; the command line shows those) and without server paths.
 fn evidence_view(
     rows: &procura_app::clues::EvidenceRows,
     matching: &BTreeSet<String>,
@@ -893,7 +902,7 @@ fn evidence_view(
         .iter()
         .enumerate()
         .filter(|(_, c)| {
-            let bookkeeping = ["__raw", "__issue", "__simplified"]
+            let bookkeeping = ["__raw", "__issue", "__simplified", "__key"]
                 .iter()
                 .any(|suffix| c.ends_with(suffix));
             !bookkeeping
@@ -945,15 +954,29 @@ fn evidence_view(
     }
 }
 
-/// One clue with its evidence, legal basis, history and comments.
-#[utoipa::path(get, path = "/api/clues/{id}", tag = "clues", params(("id" = i64, Path, description = "clue id")),
-    responses((status = 200, body = ClueDetailView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// Whether to show identifiers in full.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UnmaskQuery {
+    /// Show ID and phone numbers in full; needs the purpose in `X-Procura-Purpose`
+    /// (percent-encoded UTF-8), and is recorded with it.
+    #[serde(default)]
+    pub unmask: bool,
+}
+
+/// One clue with its evidence, legal basis, history and comments; ID and phone numbers masked
+/// unless `unmask=true` with a stated purpose.
+#[utoipa::path(get, path = "/api/clues/{id}", tag = "clues", params(("id" = i64, Path, description = "clue id"), UnmaskQuery),
+    responses((status = 200, body = ClueDetailView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn show_clue(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
+    Query(query): Query<UnmaskQuery>,
 ) -> ApiResult<Json<ClueDetailView>> {
-    Ok(Json(detail_view(&state, &caller.actor, id).await?))
+    Ok(Json(
+        detail_view_with(&state, &caller.actor, id, query.unmask).await?,
+    ))
 }
 
 /// 分派.

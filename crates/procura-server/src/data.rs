@@ -211,6 +211,87 @@ fn upload_dir(state: &AppState, id: &str) -> std::path::PathBuf {
     state.app.workspace().tmp().join("uploads").join(id)
 }
 
+/// Most bytes of not-yet-ingested uploads one account may hold.
+pub const MAX_PENDING_UPLOAD_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// The file naming an upload's owner, inside its directory.
+const OWNER_FILE: &str = ".owner";
+
+/// Bytes of the pending uploads of `user`.
+async fn pending_upload_bytes(uploads: &std::path::Path, user: &str) -> u64 {
+    let Ok(mut entries) = tokio::fs::read_dir(uploads).await else {
+        return 0;
+    };
+    let mut total = 0;
+    while let Ok(Some(entry)) = entries.next_entry().await {
+        let dir = entry.path();
+        let owner = tokio::fs::read_to_string(dir.join(OWNER_FILE))
+            .await
+            .unwrap_or_default();
+        if owner != user {
+            continue;
+        }
+        if let Ok(mut files) = tokio::fs::read_dir(&dir).await {
+            while let Ok(Some(file)) = files.next_entry().await {
+                total += file.metadata().await.map_or(0, |m| m.len());
+            }
+        }
+    }
+    total
+}
+
+/// Streams one multipart field into `dir/file_name`, refusing it past the account's quota.
+async fn store_upload(
+    mut field: axum::extract::multipart::Field<'_>,
+    dir: &std::path::Path,
+    file_name: &str,
+    user: &str,
+    held: u64,
+) -> ApiResult<u64> {
+    let io = |_: std::io::Error| {
+        ApiError::bad_request("无法保存上传的文件 (the upload could not be stored)")
+    };
+    tokio::fs::create_dir_all(dir).await.map_err(io)?;
+    tokio::fs::write(dir.join(OWNER_FILE), user)
+        .await
+        .map_err(io)?;
+    let mut out = tokio::fs::File::create(dir.join(file_name))
+        .await
+        .map_err(io)?;
+    let mut size = 0u64;
+    while let Some(chunk) = field.chunk().await.map_err(|_| {
+        ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!(
+                "文件超过 {} MiB 或上传中断 (the file is larger than {} MiB, or the upload was interrupted)",
+                MAX_UPLOAD_BYTES / 1024 / 1024,
+                MAX_UPLOAD_BYTES / 1024 / 1024
+            ),
+        )
+    })? {
+        size += chunk.len() as u64;
+        if held + size > MAX_PENDING_UPLOAD_BYTES {
+            return Err(ApiError::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!(
+                    "待导入的上传文件已超过 {} MiB，请先导入或等待清理 (your pending uploads exceed {} MiB; ingest them first)",
+                    MAX_PENDING_UPLOAD_BYTES / 1024 / 1024,
+                    MAX_PENDING_UPLOAD_BYTES / 1024 / 1024
+                ),
+            ));
+        }
+        tokio::io::AsyncWriteExt::write_all(&mut out, &chunk)
+            .await
+            .map_err(io)?;
+    }
+    tokio::io::AsyncWriteExt::flush(&mut out)
+        .await
+        .map_err(io)?;
+    Ok(size)
+}
+
 /// Upload a file (multipart field `file`) and get its suggested column mapping.
 #[utoipa::path(post, path = "/api/uploads", tag = "data",
     request_body(content_type = "multipart/form-data", description = "field `file`"),
@@ -221,8 +302,10 @@ pub async fn upload(
     mut multipart: Multipart,
 ) -> ApiResult<Json<UploadView>> {
     caller.actor.require(Capability::Ingest)?;
+    let uploads = state.app.workspace().tmp().join("uploads");
+    let held = pending_upload_bytes(&uploads, caller.actor.name()).await;
     let mut saved = None;
-    while let Some(mut field) = multipart
+    while let Some(field) = multipart
         .next_field()
         .await
         .map_err(|e| ApiError::bad_request(format!("上传失败 (upload failed: {e})")))?
@@ -233,35 +316,20 @@ pub async fn upload(
         let file_name = safe_file_name(field.file_name().unwrap_or("upload"));
         let id = random_id();
         let dir = upload_dir(&state, &id);
-        tokio::fs::create_dir_all(&dir)
-            .await
-            .map_err(|e| ApiError::bad_request(format!("cannot store the upload: {e}")))?;
-        let path = dir.join(&file_name);
-        let mut out = tokio::fs::File::create(&path)
-            .await
-            .map_err(|e| ApiError::bad_request(format!("cannot store the upload: {e}")))?;
-        let mut size = 0u64;
-        while let Some(chunk) = field.chunk().await.map_err(|e| {
-            ApiError::new(
-                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!("文件过大或上传中断 (file too large or upload interrupted: {e})"),
-            )
-        })? {
-            size += chunk.len() as u64;
-            tokio::io::AsyncWriteExt::write_all(&mut out, &chunk)
-                .await
-                .map_err(|e| ApiError::bad_request(format!("cannot store the upload: {e}")))?;
+        // Whatever goes wrong from here on, nothing of this upload stays on disk.
+        let stored = store_upload(field, &dir, &file_name, caller.actor.name(), held).await;
+        match stored {
+            Ok(size) => saved = Some((id, file_name.clone(), dir.join(&file_name), size, dir)),
+            Err(error) => {
+                let _ = tokio::fs::remove_dir_all(&dir).await;
+                return Err(error);
+            }
         }
-        tokio::io::AsyncWriteExt::flush(&mut out)
-            .await
-            .map_err(|e| ApiError::bad_request(format!("cannot store the upload: {e}")))?;
-        saved = Some((id, file_name, path, size));
         break;
     }
-    let (upload_id, file_name, path, size) = saved
+    let (upload_id, file_name, path, size, dir) = saved
         .ok_or_else(|| ApiError::bad_request("没有收到文件 (no `file` field in the upload)"))?;
-    let mapping = state
+    let mapping = match state
         .app
         .suggest_mapping(
             &caller.actor,
@@ -272,10 +340,19 @@ pub async fn upload(
                 sheets: SheetSelection::default(),
                 encoding: None,
                 strict: false,
-                display_root: None,
+                duplicates: None,
+                display_root: Some(dir.clone()),
             },
         )
-        .await?;
+        .await
+    {
+        Ok(mapping) => mapping,
+        Err(error) => {
+            // A file that cannot be read is not kept for a later ingest.
+            let _ = tokio::fs::remove_dir_all(&dir).await;
+            return Err(error.into());
+        }
+    };
     Ok(Json(UploadView {
         upload_id,
         file_name,
@@ -376,8 +453,11 @@ pub async fn ingest(
     let dir = upload_dir(&state, &request.upload_id);
     let path = std::fs::read_dir(&dir)
         .ok()
-        .and_then(|mut entries| entries.next())
-        .and_then(|e| e.ok())
+        .and_then(|entries| {
+            entries
+                .flatten()
+                .find(|e| e.file_name() != std::ffi::OsStr::new(OWNER_FILE))
+        })
         .map(|e| e.path())
         .ok_or_else(|| ApiError::not_found("上传的文件不存在或已导入 (no such upload)"))?;
     let toml = mapping_toml(&request.mapping)?;
@@ -401,6 +481,7 @@ pub async fn ingest(
                         sheets: SheetSelection::default(),
                         encoding: None,
                         strict: false,
+                        duplicates: None,
                         display_root: Some(dir.clone()),
                     },
                     progress,

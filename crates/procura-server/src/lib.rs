@@ -256,6 +256,10 @@ pub fn state(
     office: &str,
     job_threads: usize,
 ) -> std::io::Result<AppState> {
+    error::hide_paths(vec![
+        app.workspace().root().display().to_string(),
+        std::env::temp_dir().display().to_string(),
+    ]);
     Ok(AppState {
         app,
         jobs: jobs::Jobs::new(job_threads)?,
@@ -276,10 +280,6 @@ pub async fn serve(
         &config.office,
         config.job_threads,
     )?;
-    error::hide_paths(vec![
-        app_root(&state),
-        std::env::temp_dir().display().to_string(),
-    ]);
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     on_ready(listener.local_addr()?);
     // Audit checkpoints: signed every N records or M minutes (checked every 10 s), and once
@@ -310,8 +310,4 @@ pub async fn serve(
         tracing::error!(%error, "audit checkpoint at shutdown failed");
     }
     result
-}
-
-fn app_root(state: &AppState) -> String {
-    state.app.workspace().root().display().to_string()
 }

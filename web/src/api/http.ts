@@ -74,8 +74,14 @@ function networkError(): ApiError {
   return new ApiError(0, 'network', i18n.global.t('error.network'))
 }
 
-export async function request<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
+export async function request<T>(
+  method: string,
+  path: string,
+  options: { query?: Query; body?: unknown; purpose?: string } = {},
+): Promise<T> {
   const headers = writeHeaders(method)
+  // The stated purpose (查询事由) of a sensitive read, recorded in the audit trail.
+  if (options.purpose) headers['X-Procura-Purpose'] = encodeURIComponent(options.purpose)
   let body: string | undefined
   if (options.body !== undefined) {
     headers['Content-Type'] = 'application/json'

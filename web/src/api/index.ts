@@ -58,6 +58,9 @@ export const api = {
   clues: (query: ClueQuery) => request<Page<ClueSummary>>('GET', '/clues', { query: query as Query }),
   clueOptions: () => request<ClueOptions>('GET', '/clue-options'),
   clue: (id: number) => request<ClueDetail>('GET', `/clues/${id}`),
+  /** The clue with ID and phone numbers in full, for a stated purpose (recorded). */
+  clueUnmasked: (id: number, purpose: string) =>
+    request<ClueDetail>('GET', `/clues/${id}`, { query: { unmask: 'true' }, purpose }),
   assign: (id: number, body: AssignRequest) => request<ClueDetail>('POST', `/clues/${id}/assign`, { body }),
   accept: (id: number, body: NoteRequest) => request<ClueDetail>('POST', `/clues/${id}/accept`, { body }),
   comment: (id: number, body: CommentRequest) => request<ClueDetail>('POST', `/clues/${id}/comments`, { body }),

@@ -111,6 +111,12 @@ const en: typeof zhCN = {
     overdue: 'Overdue',
   },
   detail: {
+    unmask: 'Show full ID numbers',
+    unmaskPrompt: 'ID and phone numbers are masked. To see them in full, state the purpose; this view is recorded.',
+    unmaskPlaceholder: 'e.g. verifying the clue against the source documents',
+    unmaskConfirm: 'Show',
+    unmaskPurposeRequired: 'Please state the purpose',
+    unmaskedTag: 'Full identifiers shown (recorded)',
     forbidden: 'Not allowed or not found',
     forbiddenHint: 'This clue does not exist, or you are not allowed to see it.',
     backToList: 'Back to clues',

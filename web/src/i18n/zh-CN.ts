@@ -110,6 +110,12 @@ export default {
     overdue: '已逾期',
   },
   detail: {
+    unmask: '显示完整证件号',
+    unmaskPrompt: '证件号码、电话号码默认脱敏显示。查看完整信息须说明查询事由，系统将记录本次查看。',
+    unmaskPlaceholder: '如：核查线索，需与原始材料比对',
+    unmaskConfirm: '显示',
+    unmaskPurposeRequired: '请填写查询事由',
+    unmaskedTag: '已显示完整信息（已记录）',
     forbidden: '无权查看或不存在',
     forbiddenHint: '该线索不存在，或您没有查看它的权限。',
     backToList: '返回线索列表',

@@ -64,6 +64,7 @@ async fn build(config: Config, dir: tempfile::TempDir) -> Fixture {
                 },
                 encoding: None,
                 strict: false,
+                duplicates: None,
                 display_root: None,
             },
             Arc::new(procura_app::NoProgress),

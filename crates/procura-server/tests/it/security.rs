@@ -402,3 +402,85 @@ async fn the_security_administrator_grants_and_revokes_in_the_web() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn identifiers_are_masked_unless_unmasked_for_a_stated_purpose() {
+    each_backend(|fixture| async move {
+        let has_full_id = regex_like_full_id();
+        let mut li = Client::login(&fixture, "li.jiancha").await;
+        let (_, page) = li.get("/api/clues?page_size=50").await;
+        for clue in page["items"].as_array().unwrap() {
+            assert!(!has_full_id(&clue.to_string()), "{clue}");
+        }
+        let id = page["items"][0]["id"].as_i64().unwrap();
+        let (status, masked) = li.get(&format!("/api/clues/{id}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!has_full_id(&masked.to_string()), "{masked}");
+        assert!(
+            masked["subjects"][0]["identifier"]
+                .as_str()
+                .unwrap()
+                .contains('*')
+        );
+
+        // Unmasking needs a purpose …
+        let (status, body) = li.get(&format!("/api/clues/{id}?unmask=true")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        // … and is recorded with it.
+        let request = Request::get(format!("/api/clues/{id}?unmask=true"))
+            .header(header::COOKIE, li.cookie_header())
+            .header(
+                "x-procura-purpose",
+                "%E6%A0%B8%E5%AF%B9%E5%8E%9F%E5%A7%8B%E6%9D%90%E6%96%99",
+            )
+            .body(Body::empty())
+            .unwrap();
+        let (status, full, _) = li.send(request).await;
+        assert_eq!(status, StatusCode::OK, "{full}");
+        assert!(has_full_id(&full.to_string()), "{full}");
+        let reads = audit(
+            &fixture,
+            &format!("account=li.jiancha&action=clue.read&object=clue:{id}"),
+        )
+        .await;
+        assert_eq!(reads[0]["purpose"], "核对原始材料");
+        assert!(
+            reads[0]["detail"]
+                .as_str()
+                .unwrap()
+                .contains("\"unmasked\":true"),
+            "{reads:?}"
+        );
+        assert!(
+            reads[1]["detail"]
+                .as_str()
+                .unwrap()
+                .contains("\"unmasked\":false"),
+            "{reads:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_rejected_upload_leaves_nothing_on_disk() {
+    each_backend(|fixture| async move {
+        let uploads = fixture.app.workspace().tmp().join("uploads");
+        let before = std::fs::read_dir(&uploads).map_or(0, Iterator::count);
+        let mut data = Client::login(&fixture, "shuju").await;
+        let (status, body) = data
+            .upload(
+                "/api/uploads",
+                "program.csv",
+                b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00",
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        let root = fixture.app.workspace().root().display().to_string();
+        assert!(!message.contains(&root), "a server path in {message}");
+        let after = std::fs::read_dir(&uploads).map_or(0, Iterator::count);
+        assert_eq!(after, before, "the rejected upload was kept");
+    })
+    .await;
+}
