@@ -442,6 +442,35 @@ step('f2. switch to English and back', async () => {
   await logout()
 })
 
+step('g1. 安全审计员 sees who read which clue, and verifies the audit trail', async () => {
+  await login('shenji')
+  await tid('audit-table').waitFor()
+  await settled()
+  await tid('audit-account').fill('li.jiancha')
+  await tid('audit-search').click()
+  await settled()
+  const rows = page.locator('[data-testid="audit-table"] .el-table__body tr')
+  await expectCount(rows, (n) => n > 0, 'audit records of li.jiancha')
+  await shoot('13-audit')
+  await tid('audit-verify').click()
+  const result = tid('audit-verify-result')
+  await result.waitFor()
+  if ((await result.getAttribute('data-ok')) !== 'true') {
+    throw new Error(`the audit trail did not verify: ${await result.textContent()}`)
+  }
+  await logout()
+})
+
+step('g2. 安全保密管理员 opens 安全预警 and sees the seven rules', async () => {
+  await login('anquan')
+  await tid('menu-alerts').click()
+  await tid('rules-table').waitFor()
+  await settled()
+  await expectCount(page.locator('[data-testid="rules-table"] .el-table__body tr'), (n) => n === 7, 'alert rules')
+  await shoot('14-alerts')
+  await logout()
+})
+
 // ---------------------------------------------------------------------------------------------
 // The runner.
 

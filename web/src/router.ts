@@ -101,6 +101,12 @@ export const router = createRouter({
           component: () => import('@/views/AuditLogView.vue'),
           meta: { permission: 'audit', menu: 'audit' },
         },
+        {
+          path: 'alerts',
+          name: 'alerts',
+          component: () => import('@/views/AlertsView.vue'),
+          meta: { permission: 'alerts', menu: 'alerts' },
+        },
       ],
     },
     { path: '/:pathMatch(.*)*', redirect: '/' },

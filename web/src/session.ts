@@ -49,6 +49,9 @@ const permissions = {
   // The separated administrators (三员分立) never see case data, only their own pages.
   audit: ['auditor'],
   grants: ['security_admin'],
+  // 安全预警 (early warning): the security administrator acknowledges alerts and edits the rules; the auditor reads.
+  alerts: ['security_admin', 'auditor'],
+  manageAlerts: ['security_admin'],
   users: ['sys_admin', 'security_admin'],
   manageUsers: ['sys_admin'],
 } as const satisfies Record<string, readonly Role[]>
@@ -68,5 +71,6 @@ export function landing(): { name: string } {
   if (can('audit')) return { name: 'audit' }
   if (can('grants')) return { name: 'grants' }
   if (can('users')) return { name: 'users' }
+  if (can('alerts')) return { name: 'alerts' }
   return { name: 'no-access' }
 }

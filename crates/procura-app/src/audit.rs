@@ -77,13 +77,17 @@ pub enum Action {
     AuditRead,
     /// 校验审计日志.
     AuditVerify,
-    /// 本机管理命令 (the all-rights local mode).
-    LocalCommand,
+    /// 安全预警 raised by a rule.
+    AlertRaised,
+    /// 预警已处理.
+    AlertAck,
+    /// 预警规则变更.
+    AlertRuleChange,
 }
 
 impl Action {
     /// Every action, for the auditor's filter.
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 28] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -109,7 +113,9 @@ impl Action {
         Action::GrantChange,
         Action::AuditRead,
         Action::AuditVerify,
-        Action::LocalCommand,
+        Action::AlertRaised,
+        Action::AlertAck,
+        Action::AlertRuleChange,
     ];
 
     /// The stored code.
@@ -140,7 +146,9 @@ impl Action {
             Action::GrantChange => "grant.change",
             Action::AuditRead => "audit.read",
             Action::AuditVerify => "audit.verify",
-            Action::LocalCommand => "local.command",
+            Action::AlertRaised => "alert.raised",
+            Action::AlertAck => "alert.ack",
+            Action::AlertRuleChange => "alert.rule",
         }
     }
 
@@ -172,7 +180,9 @@ impl Action {
             Action::GrantChange => "跨部门授权变更",
             Action::AuditRead => "查看审计日志",
             Action::AuditVerify => "校验审计日志",
-            Action::LocalCommand => "本机管理命令",
+            Action::AlertRaised => "安全预警",
+            Action::AlertAck => "预警处理",
+            Action::AlertRuleChange => "预警规则变更",
         }
     }
 

@@ -714,6 +714,12 @@ impl App {
     /// (at most once a minute, so that reads do not write on every request), never beyond its
     /// absolute lifetime.
     pub async fn authenticate(&self, token: &str) -> Result<Session> {
+        self.authenticate_with(token, true).await
+    }
+
+    /// The actor behind a session token; a background request (`extend` false: a page's
+    /// periodic poll) does not count as use, so an unattended page still times out.
+    pub async fn authenticate_with(&self, token: &str, extend: bool) -> Result<Session> {
         let now = self.now();
         let now_text = rfc3339(now);
         let digest = token_digest(token);
@@ -732,7 +738,7 @@ impl App {
         };
         let renewed = self.session_expiry(parse(&session.created_at), now);
         let current = parse(&session.expires_at);
-        if renewed - current > Duration::minutes(1) {
+        if extend && renewed - current > Duration::minutes(1) {
             users::touch_session(&mut connection, &digest, &now_text, &rfc3339(renewed)).await?;
         }
         let granted = users::granted_departments(&mut connection, record.id, &now_text).await?;

@@ -346,6 +346,21 @@ impl App {
             "最近发现",
             "关键字段",
         ];
+        // Every field the clues carry (the facts a model found: dates, amounts, counts), one
+        // column each, in the order they first appear.
+        let mut field_names: Vec<String> = Vec::new();
+        for clue in &list {
+            for name in clue.fields.keys() {
+                if !field_names.contains(name) {
+                    field_names.push(name.clone());
+                }
+            }
+        }
+        let header: Vec<&str> = header
+            .iter()
+            .copied()
+            .chain(field_names.iter().map(String::as_str))
+            .collect();
         let rows: Vec<Vec<String>> = list
             .iter()
             .zip(&subjects)
@@ -365,6 +380,17 @@ impl App {
                     clue.last_seen_at.clone(),
                     clue.key.join(" | "),
                 ]
+                .into_iter()
+                .chain(
+                    field_names
+                        .iter()
+                        .map(|name| match clue.fields.get(name.as_str()) {
+                            None | Some(serde_json::Value::Null) => String::new(),
+                            Some(serde_json::Value::String(text)) => text.clone(),
+                            Some(other) => other.to_string(),
+                        }),
+                )
+                .collect()
             })
             .collect();
         let bytes = match format {

@@ -10,6 +10,7 @@
 //! person-level data leaves Procura only through methods of [`App`], which is where audit and
 //! access control will hook in.
 
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod builder;

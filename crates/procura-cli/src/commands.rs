@@ -92,6 +92,7 @@ pub(crate) struct SqlArgs {
 
 pub(crate) async fn run(cli: Cli) -> Result<()> {
     let actor = Actor::new(&user_name(cli.user.as_deref()))?;
+    let explicit_user = cli.user.is_some();
     match cli.command {
         Command::Init { dir } => {
             let root = match dir {
@@ -116,50 +117,58 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Ingest(args) => {
-            let app = open(cli.workspace, cli.database_url).await?;
+            let (app, actor) =
+                open_as(cli.workspace, cli.database_url, &actor, explicit_user).await?;
             let result = ingest(&app, &actor, args).await;
             app.close().await;
             result
         }
         Command::Datasets(command) => {
-            let app = open(cli.workspace, cli.database_url).await?;
+            let (app, actor) =
+                open_as(cli.workspace, cli.database_url, &actor, explicit_user).await?;
             let result = datasets(&app, &actor, command).await;
             app.close().await;
             result
         }
         Command::Sql(args) => {
-            let app = open(cli.workspace, cli.database_url).await?;
+            let (app, actor) =
+                open_as(cli.workspace, cli.database_url, &actor, explicit_user).await?;
             let result = app.sql(&actor, &args.sql).await;
             app.close().await;
             let batches = result?;
             output::print_batches(&batches, args.format)
         }
         Command::Models(command) => {
-            let app = open(cli.workspace, cli.database_url).await?;
+            let (app, actor) =
+                open_as(cli.workspace, cli.database_url, &actor, explicit_user).await?;
             let result = crate::models_cmd::models(&app, &actor, command).await;
             app.close().await;
             result
         }
         Command::Run(args) => {
-            let app = open(cli.workspace, cli.database_url).await?;
+            let (app, actor) =
+                open_as(cli.workspace, cli.database_url, &actor, explicit_user).await?;
             let result = crate::models_cmd::run(&app, &actor, args).await;
             app.close().await;
             result
         }
         Command::Runs(command) => {
-            let app = open(cli.workspace, cli.database_url).await?;
+            let (app, actor) =
+                open_as(cli.workspace, cli.database_url, &actor, explicit_user).await?;
             let result = crate::models_cmd::runs(&app, &actor, command).await;
             app.close().await;
             result
         }
         Command::Clues(command) => {
-            let app = open(cli.workspace, cli.database_url).await?;
+            let (app, actor) =
+                open_as(cli.workspace, cli.database_url, &actor, explicit_user).await?;
             let result = crate::clues_cmd::clues(&app, &actor, command).await;
             app.close().await;
             result
         }
         Command::Link(command) => {
-            let app = open(cli.workspace, cli.database_url).await?;
+            let (app, actor) =
+                open_as(cli.workspace, cli.database_url, &actor, explicit_user).await?;
             let result = crate::link_cmd::link(&app, &actor, command).await;
             app.close().await;
             result
@@ -169,26 +178,52 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             let app = open(cli.workspace, cli.database_url).await?;
             crate::users_cmd::serve(app, &args).await
         }
-        Command::Users(command) => {
+        Command::Login {
+            username,
+            password_stdin,
+        } => {
             let app = open(cli.workspace, cli.database_url).await?;
+            let result = crate::session_cmd::login(&app, &username, password_stdin).await;
+            app.close().await;
+            result
+        }
+        Command::Logout => {
+            let (app, actor) = open_as(cli.workspace, cli.database_url, &actor, false).await?;
+            let result = crate::session_cmd::logout(&app, &actor).await;
+            app.close().await;
+            result
+        }
+        Command::Whoami => {
+            let (app, actor) =
+                open_as(cli.workspace, cli.database_url, &actor, explicit_user).await?;
+            crate::session_cmd::whoami(&actor);
+            app.close().await;
+            Ok(())
+        }
+        Command::Users(command) => {
+            let (app, actor) =
+                open_as(cli.workspace, cli.database_url, &actor, explicit_user).await?;
             let result = crate::users_cmd::users(&app, &actor, command).await;
             app.close().await;
             result
         }
         Command::Departments(command) => {
-            let app = open(cli.workspace, cli.database_url).await?;
+            let (app, actor) =
+                open_as(cli.workspace, cli.database_url, &actor, explicit_user).await?;
             let result = crate::users_cmd::departments(&app, &actor, command).await;
             app.close().await;
             result
         }
         Command::Grant(args) => {
-            let app = open(cli.workspace, cli.database_url).await?;
+            let (app, actor) =
+                open_as(cli.workspace, cli.database_url, &actor, explicit_user).await?;
             let result = crate::users_cmd::grant(&app, &actor, args).await;
             app.close().await;
             result
         }
         Command::Audit(command) => {
-            let app = open(cli.workspace, cli.database_url).await?;
+            let (app, actor) =
+                open_as(cli.workspace, cli.database_url, &actor, explicit_user).await?;
             let result = crate::audit_cmd::audit(&app, &actor, command).await;
             app.close().await;
             result
@@ -202,6 +237,23 @@ fn user_name(explicit: Option<&str>) -> String {
         .or_else(|| std::env::var("USER").ok())
         .or_else(|| std::env::var("USERNAME").ok())
         .unwrap_or_else(|| "local".to_owned())
+}
+
+/// Opens the workspace and decides who acts: the signed-in account, or the local operator.
+async fn open_as(
+    workspace: Option<PathBuf>,
+    database_url: Option<String>,
+    local: &Actor,
+    explicit_user: bool,
+) -> Result<(App, Actor)> {
+    let app = open(workspace, database_url).await?;
+    match crate::session_cmd::actor(&app, local, explicit_user).await {
+        Ok(actor) => Ok((app, actor)),
+        Err(error) => {
+            app.close().await;
+            Err(error)
+        }
+    }
 }
 
 async fn open(workspace: Option<PathBuf>, database_url: Option<String>) -> Result<App> {

@@ -36,6 +36,7 @@ mod link_cmd;
 mod models_cmd;
 mod output;
 mod progress;
+mod session_cmd;
 mod users_cmd;
 
 use std::path::PathBuf;
@@ -110,6 +111,18 @@ enum Command {
     Departments(users_cmd::DepartmentsCommand),
     /// 跨部门授权 / grant a user access to another department's clues
     Grant(users_cmd::GrantArgs),
+    /// 登录 / sign in as an account: later commands act with its roles and scope
+    Login {
+        /// 登录名 / user name
+        username: String,
+        /// 从标准输入读取密码 / read the password from standard input
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// 退出登录 / sign out (back to the local operator)
+    Logout,
+    /// 当前身份 / who the command line acts as
+    Whoami,
     /// 审计日志 / the tamper-evident audit trail: verify, list, checkpoint
     #[command(subcommand)]
     Audit(audit_cmd::AuditCommand),

@@ -399,3 +399,179 @@ pub async fn change_user(
     };
     Ok(Json(AccountChanged { one_time_password }))
 }
+
+/// Which alerts.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AlertQuery {
+    /// `open` (default) or `all`.
+    pub status: Option<String>,
+}
+
+/// An early-warning alert.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlertView {
+    /// Id.
+    pub id: i64,
+    /// Rule code.
+    pub rule: String,
+    /// The rule in Chinese.
+    pub rule_zh: String,
+    /// The account concerned.
+    pub account: String,
+    /// Client address.
+    pub client: String,
+    /// When (UTC).
+    pub at: String,
+    /// First audit record it rests on.
+    pub first_seq: i64,
+    /// Last audit record.
+    pub last_seq: i64,
+    /// What happened.
+    pub detail: String,
+    /// Acknowledged by.
+    pub acknowledged_by: Option<String>,
+    /// When.
+    pub acknowledged_at: Option<String>,
+    /// The note.
+    pub note: Option<String>,
+}
+
+/// Early-warning alerts, newest first (安全保密管理员, 安全审计员).
+#[utoipa::path(get, path = "/api/alerts", tag = "admin", params(AlertQuery),
+    responses((status = 200, body = [AlertView]), (status = 403, body = ErrorBody)))]
+pub async fn alerts(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<AlertQuery>,
+) -> ApiResult<Json<Vec<AlertView>>> {
+    let open_only = match query.status.as_deref() {
+        None | Some("open") => true,
+        Some("all") => false,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "status 应为 open 或 all (status must be open or all, not `{other}`)"
+            )));
+        }
+    };
+    let list = state.app.alerts(&caller.actor, open_only).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|a| AlertView {
+                id: a.alert.id,
+                rule: a.alert.rule,
+                rule_zh: a.rule_zh,
+                account: a.alert.account,
+                client: a.alert.client,
+                at: a.alert.at,
+                first_seq: a.alert.first_seq,
+                last_seq: a.alert.last_seq,
+                detail: a.alert.detail,
+                acknowledged_by: a.alert.acknowledged_by,
+                acknowledged_at: a.alert.acknowledged_at,
+                note: a.alert.note,
+            })
+            .collect(),
+    ))
+}
+
+/// What was done about an alert.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AckRequest {
+    /// The note (required).
+    pub note: String,
+}
+
+/// Acknowledges an alert (安全保密管理员).
+#[utoipa::path(post, path = "/api/alerts/{id}/ack", tag = "admin", request_body = AckRequest,
+    params(("id" = i64, Path, description = "alert id")),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn acknowledge_alert(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(request): Json<AckRequest>,
+) -> ApiResult<StatusCode> {
+    state
+        .app
+        .acknowledge_alert(&caller.actor, id, &request.note)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An alert rule with its settings.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AlertRuleView {
+    /// Rule code.
+    pub rule: String,
+    /// The rule in Chinese (ignored when saving).
+    #[serde(default)]
+    pub rule_zh: String,
+    /// What it watches (ignored when saving).
+    #[serde(default)]
+    pub description_zh: String,
+    /// On.
+    pub enabled: bool,
+    /// The count (or rows) at which it fires.
+    pub threshold: i64,
+    /// The window in minutes.
+    pub window_minutes: i64,
+    /// Working hours from (北京时间).
+    pub start_hour: i64,
+    /// Working hours until (exclusive).
+    pub end_hour: i64,
+}
+
+/// The alert rules (安全保密管理员, 安全审计员).
+#[utoipa::path(get, path = "/api/alert-rules", tag = "admin",
+    responses((status = 200, body = [AlertRuleView]), (status = 403, body = ErrorBody)))]
+pub async fn alert_rules(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<AlertRuleView>>> {
+    let rules = state.app.alert_rules(&caller.actor).await?;
+    Ok(Json(
+        rules
+            .into_iter()
+            .map(|s| AlertRuleView {
+                rule: s.rule.code().to_owned(),
+                rule_zh: s.rule.zh().to_owned(),
+                description_zh: s.rule.description_zh().to_owned(),
+                enabled: s.enabled,
+                threshold: s.threshold,
+                window_minutes: s.window_minutes,
+                start_hour: s.start_hour,
+                end_hour: s.end_hour,
+            })
+            .collect(),
+    ))
+}
+
+/// Saves alert rules (安全保密管理员).
+#[utoipa::path(post, path = "/api/alert-rules", tag = "admin", request_body = [AlertRuleView],
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn set_alert_rules(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(rules): Json<Vec<AlertRuleView>>,
+) -> ApiResult<StatusCode> {
+    let settings = rules
+        .iter()
+        .map(|r| {
+            let rule = procura_app::alerts::Rule::from_code(&r.rule).ok_or_else(|| {
+                ApiError::bad_request(format!("没有规则 `{}` (no rule `{}`)", r.rule, r.rule))
+            })?;
+            Ok(procura_app::alerts::RuleSetting {
+                rule,
+                enabled: r.enabled,
+                threshold: r.threshold,
+                window_minutes: r.window_minutes,
+                start_hour: r.start_hour,
+                end_hour: r.end_hour,
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    state.app.set_alert_rules(&caller.actor, &settings).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

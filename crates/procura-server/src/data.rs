@@ -497,7 +497,7 @@ pub async fn ingest(
                 })),
                 Err(error) => Err(error.to_string()),
             }
-        });
+        })?;
     Ok(Json(JobStarted { job_id }))
 }
 
@@ -730,7 +730,7 @@ pub async fn run_model(
                 Ok(run) => serde_json::to_value(RunView::from(run)).map_err(|e| e.to_string()),
                 Err(error) => Err(error.to_string()),
             }
-        });
+        })?;
     Ok(Json(JobStarted { job_id }))
 }
 

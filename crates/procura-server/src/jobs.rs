@@ -32,8 +32,15 @@ pub struct JobView {
     pub error: Option<String>,
 }
 
-/// The jobs of this server process (kept until the process ends; the durable record of a
+/// Jobs one account may have running at once.
+pub const MAX_RUNNING_PER_OWNER: usize = 2;
+/// Jobs the server runs at once (beyond that, new ones are refused, not queued without end).
+pub const MAX_RUNNING: usize = 8;
+/// Finished jobs kept for their owners to read (the oldest go first; the durable record of a
 /// run or an ingest is in the catalog).
+pub const MAX_FINISHED_KEPT: usize = 200;
+
+/// The jobs of this server process.
 #[derive(Clone)]
 pub struct Jobs {
     next: Arc<AtomicU64>,
@@ -97,14 +104,43 @@ impl Jobs {
         })
     }
 
-    /// Starts a job on the jobs runtime.
-    pub fn start<F, Fut>(&self, kind: &str, owner: &str, work: F) -> u64
+    /// Starts a job on the jobs runtime, unless the owner or the server already runs as many
+    /// as it may ([`MAX_RUNNING_PER_OWNER`], [`MAX_RUNNING`]).
+    pub fn start<F, Fut>(&self, kind: &str, owner: &str, work: F) -> Result<u64, crate::ApiError>
     where
         F: FnOnce(JobHandle) -> Fut + Send + 'static,
         Fut: Future<Output = Result<serde_json::Value, String>> + Send + 'static,
     {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut jobs) = self.jobs.lock() {
+            let running = jobs.values().filter(|j| j.status == "running");
+            let (mine, all) = running.fold((0, 0), |(mine, all), j| {
+                (mine + usize::from(j.owner == owner), all + 1)
+            });
+            if mine >= MAX_RUNNING_PER_OWNER || all >= MAX_RUNNING {
+                return Err(crate::ApiError::new(
+                    axum::http::StatusCode::TOO_MANY_REQUESTS,
+                    "busy",
+                    if mine >= MAX_RUNNING_PER_OWNER {
+                        format!(
+                            "您已有 {mine} 个任务在运行，请等待完成后再试 (you have {mine} jobs running; wait for one to finish)"
+                        )
+                    } else {
+                        "服务器任务已满，请稍后再试 (the server runs as many jobs as it can; try again shortly)".to_owned()
+                    },
+                ));
+            }
+            let mut finished: Vec<u64> = jobs
+                .values()
+                .filter(|j| j.status != "running")
+                .map(|j| j.id)
+                .collect();
+            if finished.len() >= MAX_FINISHED_KEPT {
+                finished.sort_unstable();
+                for old in &finished[..=finished.len() - MAX_FINISHED_KEPT] {
+                    jobs.remove(old);
+                }
+            }
             jobs.insert(
                 id,
                 JobView {
@@ -130,7 +166,7 @@ impl Jobs {
         if let Some(runtime) = self.runtime.handle() {
             runtime.spawn(task);
         }
-        id
+        Ok(id)
     }
 
     /// Runs a future on the jobs runtime and waits for it (heavy work a request waits for,
@@ -172,5 +208,41 @@ impl Drop for JobRuntime {
         if let Some(runtime) = self.0.take() {
             runtime.shutdown_background();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_account_runs_at_most_two_jobs_and_the_server_at_most_eight() {
+        let jobs = Jobs::new(1).unwrap();
+        let (release, wait) = tokio::sync::watch::channel(false);
+        let blocked = |wait: tokio::sync::watch::Receiver<bool>| {
+            move |_handle: JobHandle| async move {
+                let mut wait = wait;
+                let _ = wait.wait_for(|go| *go).await;
+                Ok(serde_json::Value::Null)
+            }
+        };
+        for _ in 0..MAX_RUNNING_PER_OWNER {
+            jobs.start("run", "moxing", blocked(wait.clone())).unwrap();
+        }
+        let refused = jobs.start("run", "moxing", blocked(wait.clone()));
+        assert!(refused.is_err());
+        for n in 0..MAX_RUNNING - MAX_RUNNING_PER_OWNER {
+            jobs.start("run", &format!("user{n}"), blocked(wait.clone()))
+                .unwrap();
+        }
+        assert!(jobs.start("run", "someone", blocked(wait.clone())).is_err());
+        release.send(true).unwrap();
+        for _ in 0..100 {
+            if jobs.start("run", "moxing", blocked(wait.clone())).is_ok() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("finished jobs still count as running");
     }
 }

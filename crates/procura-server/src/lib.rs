@@ -16,6 +16,7 @@ mod error;
 pub mod jobs;
 pub mod session;
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -102,6 +103,10 @@ pub struct ServeConfig {
         admin::revoke_grant,
         admin::add_user,
         admin::change_user,
+        admin::alerts,
+        admin::acknowledge_alert,
+        admin::alert_rules,
+        admin::set_alert_rules,
     ),
     components(schemas(ErrorBody))
 )]
@@ -158,6 +163,12 @@ pub fn router(state: AppState) -> Router {
         .route("/audit/verify", post(admin::audit_verify))
         .route("/grants", get(admin::grants).post(admin::grant))
         .route("/grants/{id}/revoke", post(admin::revoke_grant))
+        .route("/alerts", get(admin::alerts))
+        .route("/alerts/{id}/ack", post(admin::acknowledge_alert))
+        .route(
+            "/alert-rules",
+            get(admin::alert_rules).post(admin::set_alert_rules),
+        )
         .route("/departments", get(data::departments))
         .route("/builder/options", get(builder::options))
         .route("/builder/preview", post(builder::preview))
@@ -268,11 +279,83 @@ pub fn state(
     })
 }
 
+/// How long a client may take to send a request's headers (a connection that sends them
+/// byte by byte is closed, so slow clients cannot hold the server's connections).
+pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long one request may take before the server answers 503.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Accepts connections until Ctrl-C, each served by hyper with a header read timeout and
+/// every request bounded by [`REQUEST_TIMEOUT`].
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    use tower::{Service, ServiceExt};
+    let mut make = router.into_make_service_with_connect_info::<SocketAddr>();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            _ = &mut shutdown => return Ok(()),
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait a moment, keep serving.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(service) = make.call(peer).await;
+        let hyper_service =
+            hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                let service = service.clone();
+                async move {
+                    let request = request.map(axum::body::Body::new);
+                    match tokio::time::timeout(REQUEST_TIMEOUT, service.oneshot(request)).await {
+                        Ok(response) => response,
+                        Err(_) => Ok(ApiError::new(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "timeout",
+                            "请求处理超时，请稍后重试 (the request took too long; try again later)",
+                        )
+                        .into_response()),
+                    }
+                }
+            });
+        tokio::spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), hyper_service)
+                .with_upgrades();
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended");
+            }
+        });
+    }
+}
+
 /// Serves until the process is stopped (Ctrl-C). `on_ready` gets the bound address.
 pub async fn serve(
     app: Arc<App>,
     config: &ServeConfig,
     on_ready: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    serve_until(app, config, on_ready, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+/// Serves until `shutdown` completes.
+pub async fn serve_until(
+    app: Arc<App>,
+    config: &ServeConfig,
+    on_ready: impl FnOnce(SocketAddr),
+    shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let state = state(
         app,
@@ -283,7 +366,7 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     on_ready(listener.local_addr()?);
     // Audit checkpoints: signed every N records or M minutes (checked every 10 s), and once
-    // more at shutdown.
+    // more at shutdown; early-warning rules evaluated over new audit records every 10 s.
     let checkpoints = {
         let app = Arc::clone(&state.app);
         tokio::spawn(async move {
@@ -293,18 +376,18 @@ pub async fn serve(
                 if let Err(error) = app.audit_checkpoint(false).await {
                     tracing::error!(%error, "audit checkpoint failed");
                 }
+                match app.scan_alerts().await {
+                    Ok(raised) if !raised.is_empty() => {
+                        tracing::warn!(alerts = raised.len(), "security alerts raised");
+                    }
+                    Ok(_) => {}
+                    Err(error) => tracing::error!(%error, "alert scan failed"),
+                }
             }
         })
     };
     let app = Arc::clone(&state.app);
-    let result = axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await;
+    let result = accept_loop(listener, router(state), shutdown).await;
     checkpoints.abort();
     if let Err(error) = app.audit_checkpoint(true).await {
         tracing::error!(%error, "audit checkpoint at shutdown failed");

@@ -14,6 +14,8 @@ use crate::error::ApiError;
 pub const COOKIE: &str = "__Host-procura_session";
 /// Its name on plain HTTP (`--insecure-cookies`), where `__Host-` cookies are refused.
 pub const PLAIN_COOKIE: &str = "procura_session";
+/// The header marking a periodic background request (it does not extend the session).
+pub const BACKGROUND_HEADER: &str = "x-procura-background";
 /// The header a client states its purpose in (查询事由; percent-encoded UTF-8).
 pub const PURPOSE_HEADER: &str = "x-procura-purpose";
 /// The header carrying the CSRF token.
@@ -57,9 +59,11 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
         let token = session_token(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
+        // A page's periodic poll says so: it does not keep an unattended session alive.
+        let background = parts.headers.contains_key(BACKGROUND_HEADER);
         let session = state
             .app
-            .authenticate(&token)
+            .authenticate_with(&token, !background)
             .await
             .map_err(|_| ApiError::unauthenticated())?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);

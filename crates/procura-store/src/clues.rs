@@ -719,10 +719,13 @@ fn page_where(filter: &PageFilter, mut w: Where) -> Where {
         w.sql.push_str(" AND due_at IS NOT NULL");
     }
     if let Some(text) = &filter.text {
+        // `*` matches any one character, so a title as the UI shows it, with masked ID
+        // numbers (`3301**********123X`), still finds its clue.
         let escaped = text
             .replace('\\', "\\\\")
             .replace('%', "\\%")
-            .replace('_', "\\_");
+            .replace('_', "\\_")
+            .replace('*', "_");
         let pattern = w.placeholder(Bind::Text(format!("%{escaped}%")));
         let exact = w.placeholder(Bind::Text(text.clone()));
         w.sql.push_str(&format!(

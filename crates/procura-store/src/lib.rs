@@ -11,6 +11,7 @@
 //! SQLite runs in WAL mode with `synchronous=FULL` and foreign keys on; the store refuses to
 //! open a database where those settings do not take.
 
+pub mod alerts;
 pub mod audit;
 pub mod catalog;
 pub mod clues;

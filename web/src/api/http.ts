@@ -77,9 +77,11 @@ function networkError(): ApiError {
 export async function request<T>(
   method: string,
   path: string,
-  options: { query?: Query; body?: unknown; purpose?: string } = {},
+  options: { query?: Query; body?: unknown; purpose?: string; background?: boolean } = {},
 ): Promise<T> {
   const headers = writeHeaders(method)
+  // A periodic poll: the server does not count it as use, so an unattended page still signs out.
+  if (options.background) headers['X-Procura-Background'] = '1'
   // The stated purpose (查询事由) of a sensitive read, recorded in the audit trail.
   if (options.purpose) headers['X-Procura-Purpose'] = encodeURIComponent(options.purpose)
   let body: string | undefined

@@ -4,6 +4,9 @@ import { request, uploadFile, type Query } from './http'
 import type {
   AccountAction,
   AccountChanged,
+  AlertAckRequest,
+  AlertRule,
+  AlertStatusFilter,
   AssignRequest,
   AuditAction,
   AuditQuery,
@@ -40,6 +43,7 @@ import type {
   Run,
   RunRequest,
   SavedModel,
+  SecurityAlert,
   Session,
   Upload,
   UserAccount,
@@ -98,4 +102,10 @@ export const api = {
   audit: (query: AuditQuery) => request<AuditRecord[]>('GET', '/audit', { query: query as Query }),
   auditActions: () => request<AuditAction[]>('GET', '/audit/actions'),
   auditVerify: () => request<AuditVerdict>('POST', '/audit/verify', { body: {} }),
+
+  alerts: (status: AlertStatusFilter = 'open', background = false) =>
+    request<SecurityAlert[]>('GET', '/alerts', { query: { status }, background }),
+  ackAlert: (id: number, body: AlertAckRequest) => request<void>('POST', `/alerts/${id}/ack`, { body }),
+  alertRules: () => request<AlertRule[]>('GET', '/alert-rules'),
+  saveAlertRules: (rules: AlertRule[]) => request<void>('POST', '/alert-rules', { body: rules }),
 }

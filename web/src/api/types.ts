@@ -641,3 +641,63 @@ export interface AuditVerdict {
   /** Hex. */
   public_key: string
 }
+
+// ---- Security alerts (安全预警, 事前预警) ----
+
+/** GET /api/alerts?status=: only the unacknowledged alerts, or all of them. */
+export type AlertStatusFilter = 'open' | 'all'
+
+/** The rules the server knows; other codes are shown as the server names them. */
+export const ALERT_RULES = [
+  'bulk_export',
+  'off_hours',
+  'many_lookups',
+  'unmask_rate',
+  'failed_logins',
+  'denials',
+  'new_client',
+] as const
+
+export type AlertRuleCode = (typeof ALERT_RULES)[number]
+
+/** An alert raised by a rule over the audit trail (安全保密管理员 acknowledges, 安全审计员 reads). */
+export interface SecurityAlert {
+  id: number
+  rule: string
+  rule_zh: string
+  /** The account it concerns. */
+  account: string
+  /** The client address of the record that raised it. */
+  client: string
+  /** When it was raised (the time of that record), RFC 3339 UTC. */
+  at: string
+  /** The audit records it rests on. */
+  first_seq: number
+  last_seq: number
+  /** What happened, one Chinese sentence ("15 分钟内 6 次登录失败"). */
+  detail: string
+  acknowledged_by: string | null
+  acknowledged_at: string | null
+  note: string | null
+}
+
+/** POST /api/alerts/{id}/ack (security_admin). */
+export interface AlertAckRequest {
+  /** Required, at most 200 characters. */
+  note: string
+}
+
+/** One rule's settings: GET /api/alert-rules, and POST /api/alert-rules takes all of them back. */
+export interface AlertRule {
+  rule: string
+  rule_zh: string
+  description_zh: string
+  enabled: boolean
+  /** The count (or, for bulk_export, rows) at which it fires; ≥ 1. Unused by off_hours and new_client. */
+  threshold: number
+  /** The window the count covers, 1–1440 minutes. Unused by new_client. */
+  window_minutes: number
+  /** off_hours only: working hours in office time (UTC+8), 0–24; access outside them is flagged. */
+  start_hour: number
+  end_hour: number
+}

@@ -18,6 +18,12 @@ export function formatDateTimeSeconds(value: string | null | undefined): string 
   return `${formatDateTime(value)}:${pad(d.getSeconds())}`
 }
 
+/** The local day 'YYYY-MM-DD' of an instant (an RFC 3339 string or epoch milliseconds). */
+export function localDay(value: string | number): string {
+  const d = new Date(value)
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
+}
+
 /** Local midnight of a 'YYYY-MM-DD' day, `plusDays` later, as an RFC 3339 UTC instant. */
 export function localDayStart(day: string, plusDays = 0): string {
   const [y, m, d] = day.split('-').map(Number)

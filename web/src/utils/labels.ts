@@ -2,7 +2,7 @@
 // label (status_zh, severity_zh) wins; codes the UI does not know are shown as sent.
 
 import { i18n, isChinese } from '@/i18n'
-import type { ClueStatus, JobStatus, Severity } from '@/api/types'
+import type { AlertRuleCode, ClueStatus, JobStatus, Severity } from '@/api/types'
 
 export type TagType = 'primary' | 'success' | 'info' | 'warning' | 'danger'
 
@@ -22,6 +22,8 @@ export const runStatusLabel = (code: string) => label('runStatus', code)
 export const actionLabel = (code: string) => label('action', code)
 export const eventLabel = (code: string) => label('event', code)
 export const roleLabel = (code: string) => label('role', code)
+/** A security alert rule (安全预警); in Chinese the server's rule_zh. */
+export const alertRuleLabel = (code: string, zh?: string) => label('alerts.rule', code, zh)
 
 /** Role codes as the audit trail keeps them (comma-separated) → '检察官、部门负责人'. */
 export function rolesText(codes: string): string {
@@ -69,3 +71,16 @@ export const severityTag = (code: string): TagType => severityTags[code as Sever
 const jobTags: Record<JobStatus, TagType> = { running: 'primary', succeeded: 'success', failed: 'danger' }
 
 export const runStatusTag = (code: string): TagType => jobTags[code as JobStatus] ?? 'info'
+
+/** Sign-in trouble and refusals in red, data leaving in orange, the rest calmer. */
+const alertRuleTags: Record<AlertRuleCode, TagType> = {
+  failed_logins: 'danger',
+  denials: 'danger',
+  bulk_export: 'warning',
+  unmask_rate: 'warning',
+  many_lookups: 'warning',
+  off_hours: 'primary',
+  new_client: 'info',
+}
+
+export const alertRuleTag = (code: string): TagType => alertRuleTags[code as AlertRuleCode] ?? 'info'

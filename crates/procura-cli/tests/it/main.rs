@@ -8,6 +8,7 @@ mod ingest;
 mod linkage;
 mod malformed;
 mod models;
+mod session;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -127,23 +128,56 @@ impl Env {
         path
     }
 
-    /// Runs `procura ARGS` in this workspace.
-    pub fn procura(&self, args: &[&str]) -> Run {
+    /// Runs `procura ARGS` in this workspace with `input` on standard input.
+    pub fn procura_with_input(&self, args: &[&str], input: &str) -> Run {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut command = self.command(args);
+        command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = child.wait_with_output().unwrap();
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_procura"));
         command
             .args(args)
             .env("PROCURA_WORKSPACE", self.root())
             .env("PROCURA_USER", "tester")
+            .env("PROCURA_SESSION_DIR", self.root().join(".sessions"))
             .env_remove("PROCURA_DATABASE_URL")
             .current_dir(self.root());
         if let Some(url) = &self.database_url {
             command.env("PROCURA_DATABASE_URL", url);
         }
+        command
+    }
+
+    /// Runs `procura ARGS` in this workspace.
+    pub fn procura(&self, args: &[&str]) -> Run {
         let Output {
             status,
             stdout,
             stderr,
-        } = command.output().unwrap();
+        } = self.command(args).output().unwrap();
         Run {
             code: status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),

@@ -189,6 +189,14 @@ fn models_story(env: &Env) {
     let text = std::fs::read_to_string(&csv).unwrap();
     assert!(text.starts_with("\u{feff}线索编号,模型编号"), "{text}");
     assert_eq!(text.lines().count(), 1 + clue_keys(env, "M03").len());
+    // The clue's facts travel with it: M03's fields (death date, months, amount paid after).
+    let header = text.lines().next().unwrap();
+    for field in ["death_date", "months", "first_month", "last_month"] {
+        assert!(
+            header.split(',').any(|h| h == field),
+            "{field} missing: {header}"
+        );
+    }
 }
 
 fn before_with_same_ids(before: &Value, _env: &Env) -> Value {

@@ -413,6 +413,23 @@ async fn identifiers_are_masked_unless_unmasked_for_a_stated_purpose() {
             assert!(!has_full_id(&clue.to_string()), "{clue}");
         }
         let id = page["items"][0]["id"].as_i64().unwrap();
+        // The title as shown (masked) still finds its clue.
+        let shown = page["items"][0]["title"].as_str().unwrap();
+        assert!(shown.contains('*'), "{shown}");
+        let (_, found) = li
+            .get(&format!(
+                "/api/clues?q={}",
+                crate::workflow::urlencode(shown)
+            ))
+            .await;
+        assert!(
+            found["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["id"] == id),
+            "{found}"
+        );
         let (status, masked) = li.get(&format!("/api/clues/{id}")).await;
         assert_eq!(status, StatusCode::OK);
         assert!(!has_full_id(&masked.to_string()), "{masked}");
@@ -483,4 +500,226 @@ async fn a_rejected_upload_leaves_nothing_on_disk() {
         assert_eq!(after, before, "the rejected upload was kept");
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_normal_day_raises_no_alert_and_each_misuse_raises_its_own() {
+    each_backend(|fixture| async move {
+        let from = |address: &str, username: &str, password: &str| {
+            let mut request = Request::post("/api/login")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(
+                    json!({"username": username, "password": password}).to_string(),
+                ))
+                .unwrap();
+            request.extensions_mut().insert(ConnectInfo(
+                format!("{address}:40000").parse::<SocketAddr>().unwrap(),
+            ));
+            request
+        };
+        // A normal day: sign-ins from the usual address, reading and working on clues.
+        let mut wang = Client::anonymous(&fixture);
+        wang.send(from("10.1.1.1", "wang.zhuren", crate::PASSWORD))
+            .await;
+        let id = crate::first_new_clue(&mut wang, "M35").await;
+        wang.get(&format!("/api/clues/{id}")).await;
+        wang.post(
+            &format!("/api/clues/{id}/assign"),
+            json!({"assignee": "li.jiancha"}),
+        )
+        .await;
+        let mut li = Client::anonymous(&fixture);
+        li.send(from("10.1.1.2", "li.jiancha", crate::PASSWORD))
+            .await;
+        li.get("/api/home").await;
+        li.get(&format!("/api/clues/{id}")).await;
+        li.post(&format!("/api/clues/{id}/accept"), json!({})).await;
+        li.send(from("10.1.1.2", "li.jiancha", crate::PASSWORD))
+            .await;
+        assert_eq!(
+            fixture.app.scan_alerts().await.unwrap(),
+            vec![],
+            "a normal day"
+        );
+
+        // The security administrator tightens the rules for the drill and turns on office
+        // hours that never hold (start = end: every hour is outside).
+        let mut anquan = Client::login(&fixture, "anquan").await;
+        let (status, mut rules) = anquan.get("/api/alert-rules").await;
+        assert_eq!(status, StatusCode::OK, "{rules}");
+        for rule in rules.as_array_mut().unwrap() {
+            rule["enabled"] = json!(true);
+            match rule["rule"].as_str().unwrap() {
+                "many_lookups" | "unmask_rate" => rule["threshold"] = json!(3),
+                "bulk_export" => rule["threshold"] = json!(1),
+                "off_hours" => {
+                    rule["start_hour"] = json!(0);
+                    rule["end_hour"] = json!(0);
+                }
+                _ => {}
+            }
+        }
+        let (status, body) = anquan.post("/api/alert-rules", rules).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+
+        // Misuse, one rule at a time.
+        let mut stranger = Client::anonymous(&fixture);
+        for _ in 0..5 {
+            stranger
+                .send(from("10.6.6.6", "zhao.jiancha", "guessing-password"))
+                .await;
+        }
+        for _ in 0..10 {
+            li.get("/api/audit").await;
+        }
+        let (_, page) = li.get("/api/clues?page_size=5").await;
+        for clue in page["items"].as_array().unwrap().iter().take(3) {
+            let cid = clue["id"].as_i64().unwrap();
+            let request = Request::get(format!("/api/clues/{cid}?unmask=true"))
+                .header(header::COOKIE, li.cookie_header())
+                .header("x-procura-purpose", "drill")
+                .body(Body::empty())
+                .unwrap();
+            li.send(request).await;
+        }
+        li.send(from("10.9.9.9", "li.jiancha", crate::PASSWORD))
+            .await;
+        let out = fixture.app.workspace().root().join("export.csv");
+        fixture
+            .app
+            .export_clues(
+                &procura_app::Actor::new("tester").unwrap(),
+                &procura_app::clues::ClueQuery::default(),
+                procura_app::clues::ExportFormat::Csv,
+                &out,
+            )
+            .await
+            .unwrap();
+        let raised = fixture.app.scan_alerts().await.unwrap();
+        let rules: std::collections::BTreeSet<&str> =
+            raised.iter().map(|a| a.rule.as_str()).collect();
+        for rule in [
+            "failed_logins",
+            "denials",
+            "many_lookups",
+            "unmask_rate",
+            "new_client",
+            "bulk_export",
+            "off_hours",
+        ] {
+            assert!(rules.contains(rule), "{rule} not raised: {raised:?}");
+        }
+        assert!(
+            raised
+                .iter()
+                .any(|a| a.rule == "failed_logins" && a.account == "zhao.jiancha"),
+            "{raised:?}"
+        );
+        // A second scan raises nothing new: one alert per rule and account per window.
+        assert_eq!(fixture.app.scan_alerts().await.unwrap(), vec![]);
+
+        // The security page shows them; the security administrator acknowledges one.
+        let (status, open) = anquan.get("/api/alerts").await;
+        assert_eq!(status, StatusCode::OK, "{open}");
+        assert_eq!(open.as_array().unwrap().len(), raised.len());
+        let first = open[0]["id"].as_i64().unwrap();
+        let (status, _) = anquan
+            .post(
+                &format!("/api/alerts/{first}/ack"),
+                json!({"note": "已电话核实，为演练"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (_, open_after) = anquan.get("/api/alerts?status=open").await;
+        assert_eq!(open_after.as_array().unwrap().len(), raised.len() - 1);
+        // The auditor sees them too but cannot acknowledge; a procurator sees none.
+        let mut shenji = Client::login(&fixture, "shenji").await;
+        let (status, _) = shenji.get("/api/alerts?status=all").await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = shenji
+            .post(
+                &format!("/api/alerts/{}/ack", open[1]["id"]),
+                json!({"note": "x"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = li.get("/api/alerts").await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        // Raising and acknowledging are in the audit trail.
+        assert_eq!(
+            audit(&fixture, "action=alert.raised&limit=1000")
+                .await
+                .len(),
+            raised.len()
+        );
+        assert_eq!(audit(&fixture, "action=alert.ack").await.len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let config = procura_app::Config {
+        workspace: dir.path().to_owned(),
+        database_url: None,
+    };
+    procura_app::App::init(&config).await.unwrap();
+    let app = std::sync::Arc::new(procura_app::App::open(&config).await.unwrap());
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let serve_config = procura_server::ServeConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        secure_cookies: true,
+        office: "测试".into(),
+        job_threads: 1,
+    };
+    let server = tokio::spawn(async move {
+        procura_server::serve_until(
+            app,
+            &serve_config,
+            move |addr| {
+                let _ = ready_tx.send(addr);
+            },
+            async move {
+                let _ = stop_rx.await;
+            },
+        )
+        .await
+    });
+    let addr = ready_rx.await.unwrap();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut buffer = [0u8; 1024];
+    let read = tokio::time::timeout(
+        procura_server::HEADER_READ_TIMEOUT + std::time::Duration::from_secs(10),
+        stream.read(&mut buffer),
+    )
+    .await
+    .expect("the server kept the half-open request");
+    // Closed (0 bytes or a reset), or a 408 before closing.
+    if let Ok(n) = read {
+        let text = String::from_utf8_lossy(&buffer[..n]);
+        assert!(n == 0 || text.contains("408"), "{text}");
+    }
+    assert!(
+        started.elapsed()
+            >= procura_server::HEADER_READ_TIMEOUT - std::time::Duration::from_secs(1)
+    );
+    // A complete request on a fresh connection is served.
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 401"));
+    let _ = stop_tx.send(());
+    server.await.unwrap().unwrap();
 }

@@ -259,7 +259,7 @@ async fn the_list_filters_sorts_and_pages_on_the_server() {
     .await;
 }
 
-fn urlencode(text: &str) -> String {
+pub(crate) fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() {
