@@ -623,10 +623,23 @@ impl App {
             .filter(|r| !r.disabled && !refused)
             .map_or(dummy_hash(), |r| r.password_hash.as_str());
         let correct = verify_bounded(password, hash).await?;
+        // A one-time password (a new account's, or after a reset) works for a limited time.
+        let expired = record.as_ref().is_some_and(|r| {
+            r.must_change_password
+                && r.password_set_at
+                    .as_deref()
+                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                    .is_some_and(|set| {
+                        now - set.with_timezone(&Utc) > Duration::hours(ONE_TIME_PASSWORD_HOURS)
+                    })
+        });
+        let refused = refused || expired;
         let anonymous = Actor::anonymous(&client);
         let Some(record) = record.filter(|r| correct && !r.disabled && !refused) else {
             self.throttle()?.fail(&attempted, &client, now);
-            let reason = if refused {
+            let reason = if expired && correct {
+                "one_time_password_expired"
+            } else if refused {
                 "throttled"
             } else {
                 "bad_credentials"

@@ -44,6 +44,8 @@ pub struct UserRecord {
     pub failed_logins: i64,
     /// Locked until (RFC 3339).
     pub locked_until: Option<String>,
+    /// When the current password was set (RFC 3339).
+    pub password_set_at: Option<String>,
 }
 
 /// A user to create.
@@ -79,7 +81,7 @@ pub struct SessionRecord {
 }
 
 const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.password_hash, u.roles, u.department_id, d.name, \
-    u.disabled, u.must_change_password, u.failed_logins, u.locked_until";
+    u.disabled, u.must_change_password, u.failed_logins, u.locked_until, u.password_set_at";
 
 fn user_from_row(row: &AnyRow) -> Result<UserRecord> {
     Ok(UserRecord {
@@ -94,6 +96,7 @@ fn user_from_row(row: &AnyRow) -> Result<UserRecord> {
         must_change_password: row.try_get::<i64, _>(8)? != 0,
         failed_logins: row.try_get(9)?,
         locked_until: row.try_get(10)?,
+        password_set_at: row.try_get(11)?,
     })
 }
 
@@ -191,8 +194,8 @@ pub async fn insert_user(connection: &mut AnyConnection, user: &NewUser<'_>) -> 
         return Err(Error::Conflict(format!("user `{}` exists", user.username)));
     }
     Ok(sqlx::query(
-        "INSERT INTO app_user (username, display_name, password_hash, roles, department_id, must_change_password, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        "INSERT INTO app_user (username, display_name, password_hash, roles, department_id, must_change_password, created_at, updated_at, password_set_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) RETURNING id",
     )
     .bind(user.username)
     .bind(user.display_name)
@@ -257,7 +260,7 @@ pub async fn set_password(
     now: &str,
 ) -> Result<()> {
     let changed = sqlx::query(
-        "UPDATE app_user SET password_hash = $2, must_change_password = $3, failed_logins = 0, locked_until = NULL, updated_at = $4 WHERE id = $1",
+        "UPDATE app_user SET password_hash = $2, must_change_password = $3, failed_logins = 0, locked_until = NULL, updated_at = $4, password_set_at = $4 WHERE id = $1",
     )
     .bind(user_id)
     .bind(password_hash)

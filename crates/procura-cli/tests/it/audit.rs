@@ -23,9 +23,9 @@ fn url(env: &Env) -> String {
     })
 }
 
-/// Runs SQL against the workspace's metadata store, as an attacker with database access
-/// would.
-fn tamper(env: &Env, statements: &[String]) -> Result<(), String> {
+/// Runs `work` on a connection to the workspace's metadata store, as an attacker with database
+/// access would.
+pub(crate) fn on_store<T>(env: &Env, work: impl AsyncFnOnce(&mut AnyConnection) -> T) -> T {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -33,9 +33,15 @@ fn tamper(env: &Env, statements: &[String]) -> Result<(), String> {
     runtime.block_on(async {
         sqlx::any::install_default_drivers();
         let mut connection = AnyConnection::connect(&url(env)).await.unwrap();
+        work(&mut connection).await
+    })
+}
+
+fn tamper(env: &Env, statements: &[String]) -> Result<(), String> {
+    on_store(env, async |connection| {
         for statement in statements {
             sqlx::query(sqlx::AssertSqlSafe(statement.clone()))
-                .execute(&mut connection)
+                .execute(&mut *connection)
                 .await
                 .map_err(|e| e.to_string())?;
         }
@@ -44,17 +50,11 @@ fn tamper(env: &Env, statements: &[String]) -> Result<(), String> {
 }
 
 fn records(env: &Env) -> Vec<Record> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        sqlx::any::install_default_drivers();
-        let mut connection = AnyConnection::connect(&url(env)).await.unwrap();
+    on_store(env, async |connection| {
         sqlx::query(
             "SELECT seq, at, account, roles, client, action, object, outcome, purpose, detail, alg, prev_hash, hash FROM audit_log ORDER BY seq",
         )
-        .fetch_all(&mut connection)
+        .fetch_all(&mut *connection)
         .await
         .unwrap()
         .iter()

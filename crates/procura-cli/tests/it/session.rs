@@ -66,3 +66,48 @@ fn a_signed_in_account_has_its_own_rights_on_the_command_line() {
     let who = env.procura(&["whoami"]).ok().stdout;
     assert!(who.contains("local"), "{who}");
 }
+
+#[test]
+fn a_one_time_password_expires() {
+    let env = Env::new();
+    let created = env
+        .procura(&["users", "add", "zhou.jiancha", "--roles", "procurator"])
+        .ok()
+        .stdout;
+    let password = created
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_owned();
+    assert_eq!(password.len(), 16, "{created}");
+    // Four days pass.
+    crate::audit::on_store(&env, async |connection| {
+        sqlx::query(
+            "UPDATE app_user SET password_set_at = '2020-01-01T00:00:00.000Z' WHERE username = 'zhou.jiancha'",
+        )
+        .execute(&mut *connection)
+        .await
+        .unwrap();
+    });
+    env.procura_with_input(&["login", "zhou.jiancha", "--password-stdin"], &password)
+        .fails(1);
+    let failed = env
+        .procura(&["audit", "list", "--action", "login.failed"])
+        .ok()
+        .stdout;
+    assert!(failed.contains("one_time_password_expired"), "{failed}");
+    // A reset gives a fresh one that works.
+    let reset = env
+        .procura(&["users", "reset-password", "zhou.jiancha"])
+        .ok()
+        .stdout;
+    let fresh = reset
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_owned();
+    env.procura_with_input(&["login", "zhou.jiancha", "--password-stdin"], &fresh)
+        .ok();
+}

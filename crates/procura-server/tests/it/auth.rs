@@ -289,3 +289,51 @@ async fn the_openapi_document_describes_every_route() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn every_route_but_sign_in_needs_a_session() {
+    // Default deny (ASVS 6.3.4, 8.1): every route in the router's source, with every method,
+    // answers 401 to a caller without a session — none reads or changes anything first.
+    each_backend(|fixture| async move {
+        let source = include_str!("../../src/lib.rs");
+        let mut checked = 0;
+        for chunk in source.split(".route(").skip(1) {
+            let path = chunk.split('"').nth(1).unwrap();
+            if path == "/openapi.json" || path == "/login" {
+                continue;
+            }
+            let call = chunk.split("\n        .").next().unwrap();
+            let uri = format!(
+                "/api{}",
+                path.replace("{id}", "1")
+                    .replace("{attachment}", "1")
+                    .replace("{username}", "li.jiancha")
+                    .replace("{name}", "deaths")
+            );
+            for method in ["get", "post"] {
+                if !(call.contains(&format!("{method}(")) || call.contains(&format!(".{method}(")))
+                {
+                    continue;
+                }
+                let request = Request::builder()
+                    .method(method.to_uppercase().as_str())
+                    .uri(&uri)
+                    .header("content-type", "application/json")
+                    .header("x-csrf-token", "x")
+                    .body(Body::from("{}"))
+                    .unwrap();
+                let response = tower::ServiceExt::oneshot(fixture.router.clone(), request)
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    response.status(),
+                    StatusCode::UNAUTHORIZED,
+                    "{method} {uri} answered a caller without a session"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 35, "{checked} route methods checked");
+    })
+    .await;
+}
