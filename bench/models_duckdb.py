@@ -19,6 +19,12 @@ models = json.loads(subprocess.run([procura, "--workspace", workspace, "models",
                                    check=True, capture_output=True).stdout)
 con = duckdb.connect()
 con.execute(f"SET threads = {os.cpu_count()}").fetchall()
+# Procura's case-number match key (procura_core::field::case_no_key), as far as SQL can say it:
+# brackets unified, spaces removed, letters in upper case (the demo data has no full-width forms).
+con.execute(
+    "CREATE MACRO case_no_key(s) AS NULLIF(upper(regexp_replace(translate(s, "
+    "'（〔［【[〖｛{）〕］】]〗｝}', '(((((((())))))))'), '\\s', '', 'g')), '')"
+).fetchall()
 results = []
 total = 0.0
 for model in models:

@@ -409,6 +409,10 @@ fn role_column(field: &BoundField, prefix: &str) -> String {
     };
     let quoted = format!("{prefix}{}", quote_ident(column));
     match (field.kind, column_type) {
+        // Case and document numbers meet on their match key: another agency's `a3201 …`,
+        // full-width `Ａ３２０１…` or `〔2023〕` is the same number as the police's `A3201…`
+        // and `(2023)`.
+        (FieldKind::CaseNumber, _) => format!("case_no_key(CAST({quoted} AS VARCHAR))"),
         (FieldKind::Date, T::DateTime) => format!("CAST({quoted} AS DATE)"),
         (FieldKind::Month, T::Date | T::DateTime) => {
             format!("CAST(date_trunc('month', {quoted}) AS DATE)")

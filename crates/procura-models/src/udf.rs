@@ -50,6 +50,8 @@ pub fn all(today: NaiveDate) -> Vec<ScalarUDF> {
                 .map(|d| d.date)
         }),
         date_fn("cn_month", |s| date::parse_month(s).ok()),
+        // 案号 / 文号 match key: width, case, spaces and bracket variants ignored.
+        text_fn("case_no_key", field::case_no_key),
         amount_fn("cn_amount"),
         text_fn("normalize_name", |s| {
             name::normalize_name(s).ok().map(|n| n.normalized)
