@@ -376,6 +376,13 @@ impl AuditSettings {
     }
 }
 
+/// The error for a chain that fails before a checkpoint is signed.
+fn chain_broken(seq: i64) -> Error {
+    Error::Internal(format!(
+        "审计日志在第 {seq} 条处校验失败，未签署检查点 (the audit chain fails at record {seq}; run `procura audit verify`)"
+    ))
+}
+
 /// Creates a new file readable only by its owner.
 fn private_file(path: &Path) -> Result<fs::File> {
     let mut options = fs::OpenOptions::new();
@@ -632,13 +639,18 @@ impl App {
         if !due {
             return Ok(None);
         }
-        // Verify from the last checkpoint's record onwards before vouching for the rest.
+        // Verify the records since the last checkpoint before vouching for them.
         let key = settings.load_or_create_key()?;
-        let mut prev: Option<procura_audit::Record> = if last_size > 0 {
-            store_audit::record(&mut connection, last_size).await?
-        } else {
-            None
+        let mut verifier = match last_size {
+            0 => ChainVerifier::after(0, procura_audit::GENESIS),
+            size => {
+                let anchor = store_audit::record(&mut connection, size)
+                    .await?
+                    .ok_or_else(|| chain_broken(size))?;
+                ChainVerifier::after(anchor.seq, &anchor.hash)
+            }
         };
+        let mut head_hash = None;
         let mut after = last_size;
         while after < head {
             let page = store_audit::records_after(&mut connection, after, 20_000).await?;
@@ -647,30 +659,19 @@ impl App {
             };
             after = last_record.seq;
             for record in page.iter().filter(|r| r.seq <= head) {
-                let expected_seq = prev.as_ref().map_or(1, |p| p.seq + 1);
-                let expected_prev = prev
-                    .as_ref()
-                    .map_or(procura_audit::GENESIS, |p| p.hash.as_str());
-                if record.seq != expected_seq
-                    || record.prev_hash != expected_prev
-                    || record.expected_hash().as_deref() != Some(record.hash.as_str())
-                {
-                    tracing::error!(
-                        seq = record.seq,
-                        "the audit chain is broken; no checkpoint signed"
-                    );
-                    return Err(Error::Internal(format!(
-                        "审计日志在第 {} 条处校验失败，未签署检查点 (the audit chain fails at record {}; run `procura audit verify`)",
-                        record.seq, record.seq
-                    )));
+                if let Err(failure) = verifier.push(record) {
+                    tracing::error!(%failure, "the audit chain is broken; no checkpoint signed");
+                    return Err(chain_broken(failure.seq.unwrap_or(record.seq)));
                 }
-                prev = Some(record.clone());
+                if record.seq == head {
+                    head_hash = Some(record.hash.clone());
+                }
             }
         }
-        let Some(head_record) = prev.filter(|p| p.seq == head) else {
+        let Some(head_hash) = head_hash else {
             return Ok(None);
         };
-        let checkpoint = Checkpoint::sign(&key, head, &head_record.hash, &rfc3339(now));
+        let checkpoint = Checkpoint::sign(&key, head, &head_hash, &rfc3339(now));
         let path = &settings.checkpoint_path;
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(Error::io("cannot create", dir))?;

@@ -635,6 +635,7 @@ impl App {
         });
         let refused = refused || expired;
         let anonymous = Actor::anonymous(&client);
+        let known_id = record.as_ref().map(|r| r.id);
         let Some(record) = record.filter(|r| correct && !r.disabled && !refused) else {
             self.throttle()?.fail(&attempted, &client, now);
             let reason = if expired && correct {
@@ -645,7 +646,7 @@ impl App {
                 "bad_credentials"
             };
             let mut tx = self.store.begin().await?;
-            if let Some(id) = self.user_id_of(&attempted).await? {
+            if let Some(id) = known_id {
                 users::record_failed_login(&mut tx, id, None).await?;
             }
             self.audit(
@@ -701,13 +702,6 @@ impl App {
             user: info,
             expires_at,
         })
-    }
-
-    async fn user_id_of(&self, username: &str) -> Result<Option<i64>> {
-        let mut connection = self.connection().await?;
-        Ok(users::user_by_name(&mut connection, username)
-            .await?
-            .map(|r| r.id))
     }
 
     fn throttle(&self) -> Result<std::sync::MutexGuard<'_, LoginThrottle>> {

@@ -442,6 +442,19 @@ impl ChainVerifier {
         })
     }
 
+    /// Continues a verification after a record already trusted (`seq`, `hash`), without
+    /// checkpoints: for checking the records added since the last checkpoint.
+    pub fn after(seq: i64, hash: &str) -> ChainVerifier {
+        ChainVerifier {
+            expected_seq: seq + 1,
+            prev_hash: hash.to_owned(),
+            checkpoints: BTreeMap::new(),
+            last_anchor: seq,
+            matched: 0,
+            failure: None,
+        }
+    }
+
     /// Checks the next record.
     pub fn push(&mut self, record: &Record) -> Result<(), Failure> {
         if let Some(failure) = &self.failure {

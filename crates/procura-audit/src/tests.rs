@@ -294,3 +294,20 @@ fn two_heads_for_one_size_are_a_fork() {
     let failure = ChainVerifier::new(cps, Some(&signer.public())).unwrap_err();
     assert_eq!(failure.seq, Some(10));
 }
+
+#[test]
+fn a_verification_resumes_after_a_trusted_record() {
+    let mut records = log(300, 11, HashAlg::Sha256);
+    let mut resumed = ChainVerifier::after(records[99].seq, &records[99].hash);
+    for record in &records[100..] {
+        resumed.push(record).unwrap();
+    }
+    assert_eq!(resumed.finish().unwrap().records, 300);
+    records[150].entry.object = "clue:0".into();
+    let mut resumed = ChainVerifier::after(records[99].seq, &records[99].hash);
+    let failure = records[100..]
+        .iter()
+        .find_map(|r| resumed.push(r).err())
+        .unwrap();
+    assert_eq!(failure.seq, Some(151));
+}

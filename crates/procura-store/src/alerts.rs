@@ -5,6 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::error::Result;
+use crate::like_escape;
 
 /// An alert as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,12 +238,6 @@ pub struct Count<'a> {
     pub up_to_seq: i64,
     /// Count distinct objects instead of records.
     pub distinct_objects: bool,
-}
-
-fn like_escape(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// Counts audit records (or distinct objects) matching `count`, with the smallest sequence

@@ -13,6 +13,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use crate::error::Result;
+use crate::like_escape;
 
 const COLUMNS: &str = "seq, at, account, roles, client, action, object, outcome, purpose, detail, alg, prev_hash, hash";
 
@@ -125,12 +126,6 @@ pub struct Filter {
     pub before_seq: Option<i64>,
     /// At most this many.
     pub limit: i64,
-}
-
-fn like_escape(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// Records matching a filter, newest first.

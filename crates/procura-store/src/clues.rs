@@ -721,11 +721,7 @@ fn page_where(filter: &PageFilter, mut w: Where) -> Where {
     if let Some(text) = &filter.text {
         // `*` matches any one character, so a title as the UI shows it, with masked ID
         // numbers (`3301**********123X`), still finds its clue.
-        let escaped = text
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-            .replace('*', "_");
+        let escaped = crate::like_escape(text).replace('*', "_");
         let pattern = w.placeholder(Bind::Text(format!("%{escaped}%")));
         let exact = w.placeholder(Bind::Text(text.clone()));
         w.sql.push_str(&format!(

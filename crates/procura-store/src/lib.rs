@@ -176,6 +176,13 @@ impl Store {
     }
 }
 
+/// Escapes `\`, `%` and `_` for a `LIKE … ESCAPE '\'` pattern.
+pub(crate) fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
 /// Hides the password in a database URL.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
