@@ -225,7 +225,11 @@ pub(crate) async fn clues(app: &App, actor: &Actor, command: CluesCommand) -> Re
                     .columns
                     .iter()
                     .enumerate()
-                    .filter(|(_, c)| !c.ends_with("__issue") && !c.ends_with("__simplified"))
+                    .filter(|(_, c)| {
+                        !c.ends_with("__issue")
+                            && !c.ends_with("__simplified")
+                            && !c.ends_with("__kind")
+                    })
                     .map(|(i, _)| i)
                     .collect();
                 let mut out = table();

@@ -15,6 +15,7 @@ use crate::amount::{self, Amount, AmountUnit};
 use crate::date::{self, ExcelDateSystem};
 use crate::name;
 use crate::org_id;
+use crate::party_id;
 use crate::person_id::{self, PersonId};
 use crate::phone;
 use crate::plate;
@@ -29,6 +30,9 @@ pub enum FieldType {
     PersonId,
     /// 统一社会信用代码 / 组织机构代码 / 工商注册号.
     OrgId,
+    /// 当事人证件号码: a person ID or an organisation number in one column, each value
+    /// keeping which it is (see [`crate::party_id`]).
+    PartyId,
     /// A person's name.
     Name,
     /// An organisation's name.
@@ -59,9 +63,10 @@ pub enum FieldType {
 
 impl FieldType {
     /// Every type, in documentation order.
-    pub const ALL: [FieldType; 15] = [
+    pub const ALL: [FieldType; 16] = [
         FieldType::PersonId,
         FieldType::OrgId,
+        FieldType::PartyId,
         FieldType::Name,
         FieldType::OrgName,
         FieldType::Gender,
@@ -82,6 +87,7 @@ impl FieldType {
         match self {
             FieldType::PersonId => "person_id",
             FieldType::OrgId => "org_id",
+            FieldType::PartyId => "party_id",
             FieldType::Name => "name",
             FieldType::OrgName => "org_name",
             FieldType::Gender => "gender",
@@ -103,6 +109,7 @@ impl FieldType {
         match self {
             FieldType::PersonId => "身份证号",
             FieldType::OrgId => "统一社会信用代码",
+            FieldType::PartyId => "当事人证件号码",
             FieldType::Name => "姓名",
             FieldType::OrgName => "单位名称",
             FieldType::Gender => "性别",
@@ -129,7 +136,11 @@ impl FieldType {
     pub fn is_key(self) -> bool {
         matches!(
             self,
-            FieldType::PersonId | FieldType::OrgId | FieldType::CaseNumber | FieldType::Plate
+            FieldType::PersonId
+                | FieldType::OrgId
+                | FieldType::PartyId
+                | FieldType::CaseNumber
+                | FieldType::Plate
         )
     }
 }
@@ -143,7 +154,7 @@ impl fmt::Display for FieldType {
 /// An unknown field type code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown field type `{0}` (expected one of: person_id, org_id, name, org_name, gender, date, datetime, month, amount, number, plate, phone, region_code, case_number, text)"
+    "unknown field type `{0}` (expected one of: person_id, org_id, party_id, name, org_name, gender, date, datetime, month, amount, number, plate, phone, region_code, case_number, text)"
 )]
 pub struct UnknownFieldType(pub String);
 
@@ -156,6 +167,16 @@ impl FromStr for FieldType {
             .find(|field_type| field_type.code() == s)
             .ok_or_else(|| UnknownFieldType(s.to_owned()))
     }
+}
+
+/// Suffixes of the columns ingest derives from a typed column `c` (`c__raw`, `c__issue`,
+/// `c__simplified`, `c__key`, `c__kind`): reserved, so no mapped column may end with one, and
+/// left out where a person reads the business columns.
+pub const DERIVED_SUFFIXES: [&str; 5] = ["__raw", "__issue", "__simplified", "__key", "__kind"];
+
+/// True for a derived bookkeeping column (see [`DERIVED_SUFFIXES`]).
+pub fn is_derived_column(name: &str) -> bool {
+    DERIVED_SUFFIXES.iter().any(|suffix| name.ends_with(suffix))
 }
 
 /// What the dictionary proposes for one header.
@@ -354,6 +375,19 @@ const EXACT: &[(&str, &str, FieldType)] = &[
     ("户主姓名", "householder_name", FieldType::Name),
     ("被执行人身份证号", "person_id", FieldType::PersonId),
     ("原告身份证号", "plaintiff_id", FieldType::PersonId),
+    ("原告证件号", "plaintiff_id", FieldType::PartyId),
+    ("原告证件号码", "plaintiff_id", FieldType::PartyId),
+    ("原告证照号码", "plaintiff_id", FieldType::PartyId),
+    ("起诉人证件号码", "plaintiff_id", FieldType::PartyId),
+    ("被告证件号", "defendant_id", FieldType::PartyId),
+    ("被告证件号码", "defendant_id", FieldType::PartyId),
+    ("当事人证件号", "party_id", FieldType::PartyId),
+    ("当事人证件号码", "party_id", FieldType::PartyId),
+    ("当事人证照号码", "party_id", FieldType::PartyId),
+    ("当事人身份证件号码", "party_id", FieldType::PartyId),
+    ("证照号码", "party_id", FieldType::PartyId),
+    ("证件号码/统一社会信用代码", "party_id", FieldType::PartyId),
+    ("身份证号/统一社会信用代码", "party_id", FieldType::PartyId),
     ("原告", "plaintiff", FieldType::Name),
     ("被告身份证号", "defendant_id", FieldType::PersonId),
     ("被告", "defendant", FieldType::Name),
@@ -446,8 +480,33 @@ pub fn recognise_header(header: &str) -> HeaderMatch {
     };
     let ends = |suffixes: &[&str]| suffixes.iter().any(|s| cleaned.ends_with(s));
     let contains = |parts: &[&str]| parts.iter().any(|s| cleaned.contains(s));
-    if contains(&["身份证", "身份号码", "公民身份"]) || ends(&["证件号码", "证件号"])
+    // A party's number (原告, 被告, 当事人, 申请人, 被执行人 … 证件号码) may be a person's or a
+    // company's; so may a header that names both (`证件号码/统一社会信用代码`).
+    let names_party = contains(&[
+        "当事人",
+        "原告",
+        "被告",
+        "申请人",
+        "起诉人",
+        "上诉人",
+        "第三人",
+        "出借人",
+        "借款人",
+        "债权人",
+        "债务人",
+        "被执行人",
+        "执行人",
+    ]) && !contains(&["被告人"]);
+    let names_person_id = contains(&["身份证", "身份号码", "公民身份"]);
+    let names_org_id = contains(&["信用代码", "组织机构代码"]);
+    if (names_person_id && names_org_id)
+        || (ends(&["证件号码", "证件号", "证照号码", "证件编号"])
+            && names_party
+            && !names_person_id)
     {
+        return keep(FieldType::PartyId);
+    }
+    if names_person_id || ends(&["证件号码", "证件号"]) {
         return keep(FieldType::PersonId);
     }
     if contains(&["信用代码", "组织机构代码"]) {
@@ -551,6 +610,9 @@ pub fn normalize(
         FieldType::OrgId => org_id::parse_org_id(raw)
             .map(|id| Value::Text(id.into_string()))
             .map_err(|e| issue(e.code(), e.to_string())),
+        FieldType::PartyId => party_id::parse_party_id(raw, context.today)
+            .map(|id| Value::Text(id.into_string()))
+            .map_err(|e| issue(e.code(), e.to_string())),
         FieldType::Name => name::normalize_name(raw)
             .map(|n| Value::Text(n.normalized))
             .map_err(|e| issue(e.code(), e.to_string())),
@@ -601,14 +663,10 @@ pub fn normalize(
                 ))
             }
         }
-        FieldType::CaseNumber => {
-            let canonical = normalize_case_number(raw);
-            if canonical.is_empty() {
-                Err(issue("empty", "empty".into()))
-            } else {
-                Ok(Value::Text(canonical))
-            }
-        }
+        // The value keeps the number as issued (〔2023〕 stays); joins use the `__key` column.
+        FieldType::CaseNumber => case_no_display(raw)
+            .map(Value::Text)
+            .ok_or_else(|| issue("empty", "empty".into())),
         FieldType::Text => Ok(Value::Text(text::trim_invisible(raw).to_owned())),
     }
 }
@@ -782,6 +840,49 @@ mod tests {
         let unknown = recognise_header("经办人意见");
         assert!(!unknown.recognised);
         assert_eq!(unknown.field_type, FieldType::Text);
+    }
+
+    #[test]
+    fn party_headers_hold_persons_and_companies() {
+        check_header("原告证件号", "plaintiff_id", FieldType::PartyId);
+        check_header("当事人证件号码", "party_id", FieldType::PartyId);
+        check_header("被执行人证照号码", "被执行人证照号码", FieldType::PartyId);
+        check_header(
+            "申请执行人证件号码",
+            "申请执行人证件号码",
+            FieldType::PartyId,
+        );
+        check_header("证件号码/统一社会信用代码", "party_id", FieldType::PartyId);
+        check_header(
+            "身份证号或社会信用代码",
+            "身份证号或社会信用代码",
+            FieldType::PartyId,
+        );
+        // A person's number stays a person ID: a 被告人 is always a person, and a header
+        // that says 身份证 means one.
+        check_header("原告身份证号", "plaintiff_id", FieldType::PersonId);
+        check_header("被告人证件号码", "被告人证件号码", FieldType::PersonId);
+        check_header("出借人身份证号码", "出借人身份证号码", FieldType::PersonId);
+        check_header("证件号码", "person_id", FieldType::PersonId);
+    }
+
+    #[test]
+    fn party_values_keep_their_kind() {
+        let context = NormalizeContext {
+            today: NaiveDate::from_ymd_opt(2025, 6, 30).unwrap(),
+            unit: AmountUnit::Yuan,
+            excel_dates: ExcelDateSystem::default(),
+        };
+        assert_eq!(
+            normalize(FieldType::PartyId, "91110108-ma01abcd5t", &context),
+            Ok(Value::Text("91110108MA01ABCD5T".into()))
+        );
+        assert_eq!(
+            normalize(FieldType::PartyId, "91110108MA01ABCD5U", &context)
+                .unwrap_err()
+                .code,
+            "bad_check_digit"
+        );
     }
 
     #[test]

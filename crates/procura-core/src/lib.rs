@@ -18,6 +18,7 @@ pub mod mask;
 pub mod name;
 pub mod names;
 pub mod org_id;
+pub mod party_id;
 pub mod person_id;
 pub mod phone;
 pub mod plate;

@@ -66,9 +66,53 @@ impl fmt::Display for DatasetName {
     }
 }
 
+/// An SQL-safe ASCII name for a header that has none in the dictionary: pinyin without tones
+/// for Chinese characters (`处罚事由` → `chu_fa_shi_you`), ASCII letters and digits kept in
+/// lower case, everything else a word break, words joined by `_`; a name that would start with a
+/// digit gets a `c_` prefix; empty when nothing is left. The header itself stays the column's
+/// label, so people still read `处罚事由`. Readings are the commonest ones (a name may read
+/// oddly for a polyphonic character, never wrongly for SQL).
+pub fn ascii_identifier(header: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    for c in header.chars() {
+        if c.is_ascii_alphanumeric() {
+            word.push(c.to_ascii_lowercase());
+            continue;
+        }
+        if !word.is_empty() {
+            words.push(std::mem::take(&mut word));
+        }
+        if let Some(reading) = pinyin::ToPinyin::to_pinyin(&c) {
+            words.push(reading.plain().replace('ü', "v"));
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    let joined = words.join("_");
+    match joined.chars().next() {
+        Some(first) if first.is_ascii_digit() => format!("c_{joined}"),
+        _ => joined,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_get_pinyin_names() {
+        assert_eq!(ascii_identifier("处罚事由"), "chu_fa_shi_you");
+        assert_eq!(
+            ascii_identifier("经办人意见(2024)"),
+            "jing_ban_ren_yi_jian_2024"
+        );
+        assert_eq!(ascii_identifier("GPS定位"), "gps_ding_wei");
+        assert_eq!(ascii_identifier("2024年补贴"), "c_2024_nian_bu_tie");
+        assert_eq!(ascii_identifier("绿色"), "lv_se");
+        assert_eq!(ascii_identifier("——"), "");
+    }
 
     #[test]
     fn accepts_lower_case_and_chinese() {

@@ -2,9 +2,14 @@
 //! 组织机构代码 (GB 11714, 9 characters, often written `XXXXXXXX-X`) and the 15-digit
 //! 工商注册号.
 //!
-//! Early pilot regions issued real USCCs whose check character does not follow the standard
-//! (`91350100M0001TGQXM`), so a failed USCC check is a *warning* carried on the value, never a
-//! rejection. Only the character set and the length are hard errors.
+//! A USCC whose check character does not follow GB 32100 is rejected (`bad_check_digit`), as a
+//! person ID with a wrong check digit is: a typo must not become a different company. The one
+//! exception is the pilot period: before the standard was final (2015), Fujian's pilot
+//! registries (Fuzhou, Xiamen; region codes `35…`) issued real codes whose embedded
+//! organisation code is a provisional `M000…` and whose check character follows no rule
+//! (`91350100M0001TGQXM`). Such a code is accepted with the warning
+//! [`OrgIdWarning::NonStandardCheck`], counted in the quality report. Anything else with a
+//! failed check is an error.
 
 use crate::region;
 use crate::text;
@@ -73,7 +78,8 @@ pub enum OrgIdKind {
 /// A soft problem with an organisation number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OrgIdWarning {
-    /// The USCC check character does not follow GB 32100 (known for early pilot codes).
+    /// The USCC check character does not follow GB 32100: accepted only for the pilot-period
+    /// codes (region `35…`, provisional organisation code `M000…`).
     NonStandardCheck {
         /// What the standard gives.
         expected: char,
@@ -118,8 +124,8 @@ pub enum OrgIdError {
         /// The input after clean-up.
         cleaned: String,
     },
-    /// A 9-character 组织机构代码 whose check character is wrong.
-    #[error("organisation code check character is {found}, expected {expected}")]
+    /// A USCC or 9-character 组织机构代码 whose check character is wrong.
+    #[error("check character is {found}, expected {expected} (a typo in the number?)")]
     BadCheckDigit {
         /// What GB 11714 gives.
         expected: char,
@@ -186,13 +192,21 @@ pub fn organization_code_check_character(body: &str) -> Option<char> {
     })
 }
 
-/// Parses an organisation number: a USCC, a 组织机构代码 or a 工商注册号.
-pub fn parse_org_id(raw: &str) -> Result<OrgId, OrgIdError> {
-    let cleaned: String = text::compact(raw)
+/// The text of an organisation number as written, without what exports wrap around it
+/// (spaces of every width, dashes, quotes, an Excel apostrophe) and in upper case — whether or
+/// not it is a valid number. For comparing a mistyped code with valid ones (linkage), never
+/// for storing as a value.
+pub fn clean(raw: &str) -> String {
+    text::compact(raw)
         .chars()
         .filter(|c| !matches!(c, '-' | '\'' | '"' | '_'))
         .map(|c| c.to_ascii_uppercase())
-        .collect();
+        .collect()
+}
+
+/// Parses an organisation number: a USCC, a 组织机构代码 or a 工商注册号.
+pub fn parse_org_id(raw: &str) -> Result<OrgId, OrgIdError> {
+    let cleaned = clean(raw);
     if cleaned.is_empty() {
         return Err(OrgIdError::Empty);
     }
@@ -233,6 +247,9 @@ fn parse_uscc(cleaned: String) -> Result<OrgId, OrgIdError> {
     if let Some(expected) = uscc_check_character(&cleaned[..17])
         && expected != found
     {
+        if !is_pilot_code(&cleaned) {
+            return Err(OrgIdError::BadCheckDigit { expected, found });
+        }
         warnings.push(OrgIdWarning::NonStandardCheck { expected, found });
     }
     Ok(OrgId {
@@ -240,6 +257,12 @@ fn parse_uscc(cleaned: String) -> Result<OrgId, OrgIdError> {
         kind: OrgIdKind::Uscc,
         warnings,
     })
+}
+
+/// A code from the 2015 pilot registries: region `35…` (Fujian) and a provisional organisation
+/// code `M000…` in positions 9–12.
+fn is_pilot_code(cleaned: &str) -> bool {
+    cleaned.get(2..4) == Some("35") && cleaned.get(8..12) == Some("M000")
 }
 
 fn parse_organization_code(cleaned: String) -> Result<OrgId, OrgIdError> {
@@ -296,6 +319,25 @@ mod tests {
                 id.warnings
             );
         }
+    }
+
+    #[test]
+    fn a_wrong_check_character_outside_the_pilot_is_rejected() {
+        // One character of a valid code changed: the typo is an error, as in a person ID.
+        let error = parse_org_id("91110108MA01ABCD5U").unwrap_err();
+        assert_eq!(error.code(), "bad_check_digit");
+        assert_eq!(
+            error,
+            OrgIdError::BadCheckDigit {
+                expected: 'T',
+                found: 'U'
+            }
+        );
+        // A pilot-shaped organisation code outside Fujian is not a pilot code.
+        assert_eq!(
+            parse_org_id("91110100M0001TGQXM").unwrap_err().code(),
+            "bad_check_digit"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! with rows identical to an earlier row ([`DuplicatePolicy`]).
 
 use procura_core::amount::AmountUnit;
-use procura_core::field::{self, FieldType};
+use procura_core::field::{self, DERIVED_SUFFIXES, FieldType};
 use procura_core::location::Location;
 use serde::{Deserialize, Serialize};
 
@@ -52,6 +52,9 @@ pub struct ColumnMapping {
     pub unit: Option<AmountUnit>,
     /// Leave the column out of the dataset.
     pub skip: bool,
+    /// Why `suggest` proposed this type over the header's reading, written into the TOML as a
+    /// comment. Not read back from a file.
+    pub note: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -77,9 +80,6 @@ struct ColumnEntry {
     skip: bool,
 }
 
-/// Suffixes the dataset uses for its own derived columns.
-pub const RESERVED_SUFFIXES: [&str; 4] = ["__raw", "__issue", "__simplified", "__key"];
-
 impl Mapping {
     /// The dictionary's proposal for a list of headers.
     pub fn suggest(headers: &[String]) -> Mapping {
@@ -101,6 +101,7 @@ impl Mapping {
                     .unit
                     .filter(|_| proposal.field_type == FieldType::Amount),
                 skip: false,
+                note: None,
             });
         }
         Mapping {
@@ -143,13 +144,17 @@ impl Mapping {
             if unit.is_some() && field_type != FieldType::Amount {
                 return Err(at("`unit` only applies to amount columns".into()));
             }
-            let name = entry.name.clone().unwrap_or_else(|| proposal.name.clone());
+            let name = entry
+                .name
+                .clone()
+                .unwrap_or_else(|| safe_name(&proposal.name));
             columns.push(ColumnMapping {
                 source: entry.source,
                 name,
                 field_type,
                 unit,
                 skip: entry.skip,
+                note: None,
             });
         }
         let mapping = Mapping {
@@ -188,7 +193,7 @@ impl Mapping {
                     "column name `{name}`: names starting with `_` are reserved for Procura's own columns"
                 )));
             }
-            if let Some(suffix) = RESERVED_SUFFIXES.iter().find(|s| name.ends_with(*s)) {
+            if let Some(suffix) = DERIVED_SUFFIXES.iter().find(|s| name.ends_with(*s)) {
                 return Err(Error::Mapping(format!(
                     "column name `{name}`: the suffix `{suffix}` is reserved"
                 )));
@@ -220,6 +225,11 @@ impl Mapping {
         out.push_str(&self.duplicates_toml());
         for column in &self.columns {
             out.push_str("\n[[column]]\n");
+            if let Some(note) = &column.note {
+                for line in note.lines() {
+                    out.push_str(&format!("# {line}\n"));
+                }
+            }
             out.push_str(&format!("source = {}\n", toml_string(&column.source)));
             out.push_str(&format!("name = {}\n", toml_string(&column.name)));
             out.push_str(&format!("type = \"{}\"\n", column.field_type.code()));
@@ -298,13 +308,18 @@ fn toml_string(text: &str) -> String {
     toml::Value::String(text.to_owned()).to_string()
 }
 
-/// Makes a header usable as a column name: reserved prefixes and suffixes are avoided.
+/// Makes a proposed name usable as a column name: ASCII for SQL (a Chinese header the
+/// dictionary has no name for gets its pinyin, the header staying the column's label), and
+/// reserved prefixes and suffixes avoided.
 fn safe_name(name: &str) -> String {
     let mut name = name.trim().to_owned();
+    if !name.is_ascii() {
+        name = procura_core::names::ascii_identifier(&name);
+    }
     if name.starts_with('_') {
         name = format!("c{name}");
     }
-    for suffix in RESERVED_SUFFIXES {
+    for suffix in DERIVED_SUFFIXES {
         if let Some(stripped) = name.strip_suffix(suffix) {
             name = format!("{stripped}_{}", suffix.trim_start_matches('_'));
         }
@@ -329,6 +344,10 @@ mod tests {
         assert_eq!(mapping.columns[1].name, "person_id");
         assert_eq!(mapping.columns[4].name, "person_id_2");
         assert_eq!(mapping.columns[2].unit, Some(AmountUnit::Wan));
+        // A header the dictionary has no name for gets an SQL-safe pinyin name; the header
+        // stays as the column's source (its label).
+        assert_eq!(mapping.columns[3].name, "jing_ban_ren_yi_jian");
+        assert_eq!(mapping.columns[3].source, "经办人意见");
         let text = mapping.to_toml();
         assert_eq!(Mapping::from_toml(&text).unwrap(), mapping);
     }

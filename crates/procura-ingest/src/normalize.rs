@@ -7,7 +7,8 @@
 //! * `_source` (Utf8) and `_source_row` (Int64): file and row as the user sees them;
 //! * per mapped column `c`: `c` (typed), `c__raw` (the text as found; identifier, date,
 //!   amount and other typed columns), `c__issue` (why `c` is null although `c__raw` is not),
-//!   for names `c__simplified` (traditional characters converted, for comparison), and for
+//!   for names `c__simplified` (traditional characters converted, for comparison), for party
+//!   identifiers `c__kind` (`person` or `org`: which the value is), and for
 //!   case and document numbers `c__key` ([`field::case_no_key`]: the match key, upper case,
 //!   no spaces, every bracket as `()`, for joining records of different agencies).
 
@@ -26,7 +27,7 @@ use procura_core::amount::{Amount, AmountUnit};
 use procura_core::date::ExcelDateSystem;
 use procura_core::field::{self, FieldType, NormalizeContext, Value};
 use procura_core::location::Location;
-use procura_core::{name, org_id, person_id};
+use procura_core::{name, org_id, party_id, person_id};
 
 use crate::cell::{Cell, RawRow, render_number};
 use crate::dedup::RowDigest;
@@ -182,9 +183,9 @@ pub fn output_schema(columns: &[PlannedColumn]) -> SchemaRef {
                 true,
             ));
         }
-        if column.field_type == FieldType::Name {
+        if let Some(suffix) = companion_suffix(column.field_type) {
             fields.push(Field::new(
-                format!("{}__simplified", column.name),
+                format!("{}__{suffix}", column.name),
                 DataType::Utf8,
                 true,
             ));
@@ -198,6 +199,16 @@ pub fn output_schema(columns: &[PlannedColumn]) -> SchemaRef {
         }
     }
     Arc::new(Schema::new(fields))
+}
+
+/// The text column written beside the value for some types: a name's simplified form, a
+/// party identifier's kind.
+pub fn companion_suffix(field_type: FieldType) -> Option<&'static str> {
+    match field_type {
+        FieldType::Name => Some("simplified"),
+        FieldType::PartyId => Some("kind"),
+        _ => None,
+    }
 }
 
 /// The Arrow type of a field type's value column.
@@ -223,7 +234,7 @@ struct ColumnBuilders {
     value: ValueBuilder,
     raw: Option<StringBuilder>,
     issue: Option<StringBuilder>,
-    simplified: Option<StringBuilder>,
+    companion: Option<StringBuilder>,
     key: Option<StringBuilder>,
 }
 
@@ -248,8 +259,8 @@ impl ColumnBuilders {
             value,
             raw: keeps_raw.then(|| StringBuilder::with_capacity(capacity, capacity * 8)),
             issue: keeps_raw.then(|| StringBuilder::with_capacity(capacity, 0)),
-            simplified: (field_type == FieldType::Name)
-                .then(|| StringBuilder::with_capacity(capacity, capacity * 6)),
+            companion: companion_suffix(field_type)
+                .map(|_| StringBuilder::with_capacity(capacity, capacity * 6)),
             key: (field_type == FieldType::CaseNumber)
                 .then(|| StringBuilder::with_capacity(capacity, capacity * 16)),
         })
@@ -300,8 +311,8 @@ impl ColumnBuilders {
             arrays.push(Arc::new(raw.finish()));
             arrays.push(Arc::new(issue.finish()));
         }
-        if let Some(simplified) = &mut self.simplified {
-            arrays.push(Arc::new(simplified.finish()));
+        if let Some(companion) = &mut self.companion {
+            arrays.push(Arc::new(companion.finish()));
         }
         if let Some(key) = &mut self.key {
             arrays.push(Arc::new(key.finish()));
@@ -408,8 +419,8 @@ pub fn normalize_chunk(
                     raw.append_null();
                     issue.append_null();
                 }
-                if let Some(simplified) = &mut builders.simplified {
-                    simplified.append_null();
+                if let Some(companion) = &mut builders.companion {
+                    companion.append_null();
                 }
                 if let Some(key) = &mut builders.key {
                     key.append_null();
@@ -443,14 +454,14 @@ pub fn normalize_chunk(
                 &context,
                 &mut column_stats.notes,
             ) {
-                Ok((value, simplified)) => {
+                Ok((value, companion)) => {
                     column_stats.valid += 1;
                     builders.append_value(&value)?;
                     if let Some(issue) = &mut builders.issue {
                         issue.append_null();
                     }
-                    if let Some(builder) = &mut builders.simplified {
-                        builder.append_option(simplified.as_deref());
+                    if let Some(builder) = &mut builders.companion {
+                        builder.append_option(companion.as_deref());
                     }
                     if is_key && let Value::Text(text) = &value {
                         key_hash = Some(foldhash::fast::FixedState::default().hash_one(text));
@@ -462,7 +473,7 @@ pub fn normalize_chunk(
                     if let Some(issue) = &mut builders.issue {
                         issue.append_value(problem.code);
                     }
-                    if let Some(builder) = &mut builders.simplified {
+                    if let Some(builder) = &mut builders.companion {
                         builder.append_null();
                     }
                     let location = Location::cell(&unit.display, row.row, &column.source);
@@ -630,6 +641,30 @@ fn normalize_cell(
                     *notes.entry(id.kind.code().into()).or_insert(0) += 1;
                 }
                 Ok((Value::Text(id.into_string()), None))
+            }
+            // A company's number in a person column is not a typo: say what the column is.
+            Err(e) if org_id::parse_org_id(raw_text).is_ok() => Err(issue(
+                "org_id_in_person_column",
+                format!(
+                    "像是单位的统一社会信用代码/组织机构代码，而本列为身份证号；如本列兼有自然人和单位，请将类型设为 party_id（当事人证件号码） / looks like an organisation number in a person-ID column ({e}); type the column as party_id when it holds persons and organisations"
+                ),
+            )),
+            Err(e) => Err(issue(e.code(), format!("{}: {e}", e.zh()))),
+        },
+        (FieldType::PartyId, _) => match party_id::parse_party_id(raw_text, context.today) {
+            Ok(id) => {
+                let kind = id.kind();
+                if let party_id::PartyId::Person(person) = &id {
+                    if person.upgraded_from_15 {
+                        *notes.entry("upgraded_15_to_18".into()).or_insert(0) += 1;
+                    }
+                } else if let party_id::PartyId::Org(org) = &id {
+                    for warning in &org.warnings {
+                        *notes.entry(warning.code().into()).or_insert(0) += 1;
+                    }
+                }
+                *notes.entry(format!("party_{}", kind.code())).or_insert(0) += 1;
+                Ok((Value::Text(id.into_string()), Some(kind.code().to_owned())))
             }
             Err(e) => Err(issue(e.code(), format!("{}: {e}", e.zh()))),
         },

@@ -112,29 +112,50 @@ pub struct IngestOutcome {
 pub const SUGGEST_DUPLICATE_ROWS: u64 = 1_000_000;
 
 /// Proposes a mapping for a file, folder or archive: the dictionary's reading of the headers,
-/// and `duplicates = "drop"` (with the rows found, as a comment) when any of the first
-/// [`SUGGEST_DUPLICATE_ROWS`] rows is identical to an earlier one.
+/// `duplicates = "drop"` (with the rows found, as a comment) when any of the first
+/// [`SUGGEST_DUPLICATE_ROWS`] rows is identical to an earlier one, and `party_id` for a
+/// column read as person IDs that holds organisation numbers too (with the count and where).
 pub fn suggest(path: &Path, read: &ReadOptions, scratch: &Path) -> Result<Mapping> {
     let inputs = input::expand(path, &read.limits, scratch)?;
     let selection = select(source::units(&inputs, read)?, &read.limits)?;
     let mut mapping = Mapping::suggest(&union(&selection.headers));
     let columns = planned_columns(&mapping);
     let plans = unit_plans(&selection.units, &selection.headers, &columns);
-    let seen = look_for_duplicates(&selection, &plans, &read.limits)?;
+    let (seen, parties) = look_at_rows(&selection, &plans, &columns, &read.limits)?;
     if seen.duplicates > 0 {
         mapping.duplicates = Some(DuplicatePolicy::Drop);
         mapping.duplicates_seen = Some(seen);
     }
+    for (index, found) in parties.into_iter().enumerate() {
+        let Some(found) = found else { continue };
+        // `planned_columns` keeps every column of a fresh suggestion, in order.
+        let column = &mut mapping.columns[index];
+        column.field_type = FieldType::PartyId;
+        column.note = Some(format!(
+            "本列有 {} 个值是单位代码（如 {}），故建议 party_id（当事人证件号码：自然人与单位兼有）\n\
+             {} values are organisation numbers (e.g. {}): proposed party_id, persons and organisations",
+            found.count, found.example, found.count, found.example
+        ));
+    }
     Ok(mapping)
 }
 
+/// Organisation numbers seen in a column the headers call a person-ID column.
+struct OrgValuesSeen {
+    count: u64,
+    example: Location,
+}
+
 /// Reads the rows as ingest would (title rows, blank rows and rows ingest rejects left out)
-/// and finds those identical to an earlier row, in the same terms as the ingest.
-fn look_for_duplicates(
+/// and finds those identical to an earlier row, in the same terms as the ingest; and, per
+/// person-ID column, the values that are organisation numbers instead (a party column).
+fn look_at_rows(
     selection: &Selection,
     plans: &[UnitPlan],
+    columns: &[PlannedColumn],
     limits: &Limits,
-) -> Result<DuplicatesSeen> {
+) -> Result<(DuplicatesSeen, Vec<Option<OrgValuesSeen>>)> {
+    let mut parties: Vec<Option<OrgValuesSeen>> = columns.iter().map(|_| None).collect();
     let mut seen = SeenRows::default();
     let mut found = DuplicatesSeen {
         rows_scanned: 0,
@@ -162,9 +183,25 @@ fn look_for_duplicates(
             }
             found.rows_scanned += 1;
             let mut digest = RowDigest::new();
-            for index in &plan.indices {
+            for (column, index) in plan.indices.iter().enumerate() {
                 match index.and_then(|i| row.cells.get(i)) {
-                    Some(cell) if !cell.is_blank() => digest.cell(&cell.as_text()),
+                    Some(cell) if !cell.is_blank() => {
+                        let text = cell.as_text();
+                        if columns[column].field_type == FieldType::PersonId
+                            && is_org_not_person(&text)
+                        {
+                            let entry = parties[column].get_or_insert_with(|| OrgValuesSeen {
+                                count: 0,
+                                example: Location::cell(
+                                    &unit.display,
+                                    row.row,
+                                    &columns[column].source,
+                                ),
+                            });
+                            entry.count += 1;
+                        }
+                        digest.cell(&text)
+                    }
                     _ => digest.blank(),
                 }
             }
@@ -177,7 +214,13 @@ fn look_for_duplicates(
             Ok(Flow::Continue)
         })?;
     }
-    Ok(found)
+    Ok((found, parties))
+}
+
+/// A value that is an organisation number and cannot be a person ID (a 15-digit number that
+/// is both is left to the person reading, as `party_id` itself would read it).
+fn is_org_not_person(text: &str) -> bool {
+    procura_core::party_id::kind_of(text) == Some(procura_core::party_id::PartyKind::Org)
 }
 
 /// The dataset columns of a mapping, skipped ones left out.

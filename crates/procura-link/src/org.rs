@@ -52,10 +52,16 @@ fn one_apart(a: &str, b: &str) -> bool {
 pub fn link_orgs(rows: &[OrgRow]) -> (Vec<Assignment>, OrgStats) {
     let code_of = |row: &OrgRow| -> Option<String> {
         row.org_id.clone().or_else(|| {
+            // A code that failed its check is no value of the dataset, but one character off
+            // a valid code it still points at that company.
             row.org_id_raw
                 .as_deref()
-                .and_then(|raw| org_id::parse_org_id(raw).ok())
-                .map(org_id::OrgId::into_string)
+                .map(|raw| {
+                    org_id::parse_org_id(raw)
+                        .map(org_id::OrgId::into_string)
+                        .unwrap_or_else(|_| org_id::clean(raw))
+                })
+                .filter(|code| !code.is_empty())
         })
     };
     // Anchors and the names they go by.

@@ -169,7 +169,13 @@ fn xlsx_with_title_rows_two_row_header_date_cells_and_numeric_ids() {
         .collect();
     assert_eq!(
         names,
-        ["序号", "name", "person_id", "cremation_date", "death_date"]
+        [
+            "xu_hao",
+            "name",
+            "person_id",
+            "cremation_date",
+            "death_date"
+        ]
     );
     let person_id = column(&version, "person_id");
     assert_eq!(
@@ -353,16 +359,16 @@ fn suggested_mapping_can_be_edited_and_passed_back() {
     assert!(suggestion.contains("source = \"证件\""), "{suggestion}");
     let edited = suggestion
         .replace(
-            "name = \"证件\"\ntype = \"text\"",
+            "name = \"zheng_jian\"\ntype = \"text\"",
             "name = \"person_id\"\ntype = \"person_id\"",
         )
         .replace(
-            "name = \"当事人名称\"\ntype = \"text\"",
+            "name = \"dang_shi_ren_ming_cheng\"\ntype = \"text\"",
             "name = \"name\"\ntype = \"name\"",
         )
         .replace(
-            "name = \"内部编号\"\ntype = \"text\"",
-            "name = \"内部编号\"\ntype = \"text\"\nskip = true",
+            "name = \"nei_bu_bian_hao\"\ntype = \"text\"",
+            "name = \"nei_bu_bian_hao\"\ntype = \"text\"\nskip = true",
         );
     let mapping = env.write("mapping.toml", &edited);
     let version = env.ingest(&path, "mapped", &["--mapping", mapping.to_str().unwrap()]);
@@ -372,7 +378,18 @@ fn suggested_mapping_can_be_edited_and_passed_back() {
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["name", "person_id", "处理时间", "经办人意见"]);
+    // Headers the dictionary has no name for get SQL-safe pinyin names; the header stays
+    // the column's source, its label.
+    assert_eq!(
+        names,
+        [
+            "name",
+            "person_id",
+            "chu_li_shi_jian",
+            "jing_ban_ren_yi_jian"
+        ]
+    );
+    assert_eq!(column(&version, "chu_li_shi_jian")["source"], "处理时间");
     assert_eq!(column(&version, "person_id")["valid"], 1);
 
     let bad = env.write(

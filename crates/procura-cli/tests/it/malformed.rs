@@ -456,7 +456,7 @@ fn cases() -> Vec<Case> {
                     .iter()
                     .map(|c| c["name"].as_str().unwrap())
                     .collect();
-                assert_eq!(names, ["name", "姓名_2", "person_id"]);
+                assert_eq!(names, ["name", "xing_ming_2", "person_id"]);
             }),
             move |env| {
                 env.write(

@@ -38,7 +38,21 @@ fn case_number_columns_carry_a_match_key() {
             "∅"
         ]
     );
-    // The value and the raw text are as before: the key is an extra column.
+    // The value is the number as issued, its official brackets kept: an administrative
+    // 决定书文号 written with 〔〕 must be quoted with 〔〕 in exports and documents.
+    assert_eq!(
+        column(&rows, "document_no"),
+        [
+            "浙政办发〔2023〕5号",
+            "浙政办发[2023]5号",
+            "浙政办发（2023）5号",
+            "∅",
+            "∅"
+        ]
+    );
+    assert_eq!(column(&rows, "case_no")[0], "（2023）浙0602刑初123号");
+    assert_eq!(column(&rows, "case_no")[4], "A3201 002023");
+    // The raw text is kept as found; the key is an extra column.
     assert_eq!(column(&rows, "case_no__raw")[3], "a3201002023");
     assert_eq!(column(&rows, "document_no__raw")[0], "浙政办发〔2023〕5号");
     assert!(outcome.columns.iter().all(|c| !c.name.ends_with("__key")));

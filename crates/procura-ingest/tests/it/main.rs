@@ -5,6 +5,7 @@ mod case_numbers;
 mod csv_rows;
 mod duplicates;
 mod months;
+mod parties;
 mod sheets;
 
 use std::collections::BTreeMap;
