@@ -137,6 +137,7 @@ fn kind_of(field_type: FieldType) -> &'static str {
     match field_type {
         FieldType::PersonId => "person_id",
         FieldType::OrgId => "org_id",
+        FieldType::PartyId => "party_id",
         FieldType::Name => "name",
         FieldType::Date | FieldType::DateTime => "date",
         FieldType::Month => "month",
@@ -560,6 +561,7 @@ impl App {
         let subject_kind = match primary.column(key_field, "key")? {
             FieldType::PersonId => Some("person"),
             FieldType::OrgId => Some("org"),
+            FieldType::PartyId => Some("party"),
             _ => None,
         };
         if let Some(kind) = subject_kind {
@@ -616,6 +618,7 @@ impl App {
                             c.field_type,
                             FieldType::PersonId
                                 | FieldType::OrgId
+                                | FieldType::PartyId
                                 | FieldType::Name
                                 | FieldType::Phone
                                 | FieldType::Plate

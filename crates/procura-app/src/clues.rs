@@ -92,6 +92,9 @@ pub struct EvidenceRows {
     pub version_id: i64,
     /// Column names.
     pub columns: Vec<String>,
+    /// What people call each column: the agency's own header (`处罚事由` for the column
+    /// `chu_fa_shi_you`), or Procura's Chinese name for its own columns.
+    pub labels: Vec<String>,
     /// Rows as text, in `_row_id` order.
     pub rows: Vec<Vec<String>>,
 }
@@ -209,19 +212,20 @@ impl App {
                     Error::Internal(format!("evidence cites missing version {version_id}"))
                 })?;
             let path = self.workspace.resolve(&version.path);
-            let identifying: Vec<String> =
-                serde_json::from_str::<Vec<crate::datasets::ColumnInfo>>(&version.columns_json)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|c| {
-                        matches!(
-                            c.field_type,
-                            procura_core::field::FieldType::PersonId
-                                | procura_core::field::FieldType::Phone
-                        )
-                    })
-                    .map(|c| c.name)
-                    .collect();
+            let infos: Vec<crate::datasets::ColumnInfo> =
+                serde_json::from_str(&version.columns_json).unwrap_or_default();
+            let identifying: Vec<String> = infos
+                .iter()
+                .filter(|c| {
+                    matches!(
+                        c.field_type,
+                        procura_core::field::FieldType::PersonId
+                            | procura_core::field::FieldType::PartyId
+                            | procura_core::field::FieldType::Phone
+                    )
+                })
+                .map(|c| c.name.clone())
+                .collect();
             let today = self.now().date_naive();
             let (mut columns, mut rows) = read_rows(&path, &row_ids, today).await?;
             let linked = link_rows(&links, version_id, &row_ids, today).await?;
@@ -264,12 +268,14 @@ impl App {
                     }
                 }
             }
+            let labels = columns.iter().map(|c| column_label(c, &infos)).collect();
             evidence.push(EvidenceRows {
                 role,
                 dataset: version.dataset,
                 version: version.version,
                 version_id,
                 columns,
+                labels,
                 rows,
             });
         }
@@ -688,4 +694,44 @@ pub(crate) fn mask_clue(clue: &mut ClueInfo) {
             *text = in_text(text);
         }
     }
+}
+
+/// What people call a dataset column (see [`EvidenceRows::labels`]).
+pub(crate) fn column_label(column: &str, infos: &[crate::datasets::ColumnInfo]) -> String {
+    let own = match column {
+        "_row_id" => Some("行号"),
+        "_source" => Some("来源文件"),
+        "_source_row" => Some("来源行"),
+        "linked_entity" => Some("关联实体"),
+        "match_strength" => Some("匹配强度"),
+        _ => None,
+    };
+    if let Some(label) = own {
+        return label.to_owned();
+    }
+    let header = |name: &str| {
+        infos
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| {
+                if c.source.trim().is_empty() {
+                    c.name.clone()
+                } else {
+                    c.source.clone()
+                }
+            })
+            .unwrap_or_else(|| name.to_owned())
+    };
+    for (suffix, what) in [
+        ("__raw", "原文"),
+        ("__issue", "问题"),
+        ("__simplified", "简体"),
+        ("__key", "匹配键"),
+        ("__kind", "自然人/单位"),
+    ] {
+        if let Some(base) = column.strip_suffix(suffix) {
+            return format!("{}（{what}）", header(base));
+        }
+    }
+    header(column)
 }

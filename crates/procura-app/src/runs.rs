@@ -76,12 +76,17 @@ pub struct RunInfo {
     pub duration_ms: Option<i64>,
     /// Who.
     pub actor: String,
+    /// What the run said before it ran: fields bound by type, optional fields left empty,
+    /// roles joined through entity linkage (Chinese first).
+    pub notices: Vec<String>,
 }
 
 /// Stages a run goes through, for progress display.
 pub trait RunProgress: Sync {
     /// A stage starts (`binding`, `executing`, `recording`).
     fn stage(&self, _model_id: &str, _stage: &str) {}
+    /// Something the person should know before the model runs (see [`RunInfo::notices`]).
+    fn notice(&self, _model_id: &str, _text: &str) {}
 }
 
 /// Ignores progress.
@@ -124,6 +129,11 @@ impl App {
                 .collect::<Vec<_>>(),
         )
         .map_err(|e| Error::Internal(e.to_string()))?;
+        for notice in &prepared.notices {
+            progress.notice(&model.meta.id, notice);
+        }
+        let notices_json =
+            serde_json::to_string(&prepared.notices).map_err(|e| Error::Internal(e.to_string()))?;
 
         let started = Instant::now();
         let started_at = self.now_text();
@@ -136,6 +146,7 @@ impl App {
                 model_digest: &model.digest,
                 parameters_json: &params_json,
                 inputs_json: &inputs_json,
+                notices_json: &notices_json,
                 actor: actor.name(),
                 now: &started_at,
             },
@@ -249,6 +260,17 @@ impl App {
         .await?;
         tx.commit().await.map_err(procura_store::Error::from)?;
         self.show_run(actor, run_id).await
+    }
+
+    /// What a run of the model would say before it runs (see [`RunInfo::notices`]): binds
+    /// and compiles as [`App::run_model`] does, runs nothing. Binding errors are errors.
+    pub async fn plan_run(&self, actor: &Actor, request: &RunRequest) -> Result<Vec<String>> {
+        self.may_run_model(actor, &request.model).await?;
+        let entry = self.model(actor, &request.model)?;
+        let (inputs, _) = self.bind_inputs(&entry.model, &request.bindings).await?;
+        let params: BTreeMap<String, String> = request.params.iter().cloned().collect();
+        let prepared = run::prepare(&entry.model, &inputs, &params, self.now().date_naive())?;
+        Ok(prepared.notices)
     }
 
     /// Whether `actor` may run the model: the run right, the model exists, and it belongs to
@@ -367,11 +389,16 @@ impl App {
         let mut inputs = Vec::new();
         let mut used = Vec::new();
         for input in &model.inputs {
-            let (dataset, version) = datasets
-                .get(&input.role)
-                .cloned()
+            let explicit = datasets.get(&input.role).cloned();
+            let (dataset, version) = explicit
+                .clone()
                 .unwrap_or_else(|| (input.dataset.clone(), None));
-            let record = catalog::version(&mut connection, &dataset, version).await?.ok_or_else(|| {
+            let found = catalog::version(&mut connection, &dataset, version).await?;
+            if found.is_none() && input.optional && explicit.is_none() {
+                // An optional role without its dataset has no rows; the run says so.
+                continue;
+            }
+            let record = found.ok_or_else(|| {
                 Error::NotFound(match version {
                     Some(v) => format!("model {}, role `{}`: dataset `{dataset}` has no version {v}", model.meta.id, input.role),
                     None => format!(
@@ -483,7 +510,8 @@ fn role_link(
         input
             .fields
             .iter()
-            .any(|f| f.kind == kind && bound_column(f) == column)
+            // A party field reads persons and organisations alike.
+            .any(|f| (f.kind == kind || f.kind == FieldKind::PartyId) && bound_column(f) == column)
     };
     if let (Some(links), Some(columns)) =
         (person_links, crate::linkage::person_columns(&info.columns))
@@ -589,5 +617,7 @@ fn run_info(record: RunRecord) -> Result<RunInfo> {
         finished_at: record.finished_at,
         duration_ms: record.duration_ms,
         actor: record.actor,
+        notices: serde_json::from_str(&record.notices_json)
+            .map_err(|e| Error::Internal(format!("run {} notices: {e}", record.id)))?,
     })
 }

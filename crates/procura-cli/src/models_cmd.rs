@@ -214,6 +214,7 @@ pub(crate) async fn models(app: &App, actor: &Actor, command: ModelsCommand) -> 
                     }
                     procura_app::model_format::ParamType::Text(t) => t.clone(),
                     procura_app::model_format::ParamType::TextList(l) => l.join(","),
+                    procura_app::model_format::ParamType::Boolean(b) => b.to_string(),
                 };
                 outln!("  {} = {default}  （{}）", parameter.name, parameter.label);
             }
@@ -363,6 +364,7 @@ pub(crate) fn run_json(info: &RunInfo) -> serde_json::Value {
         "inputs": info.inputs.iter().map(|i| json!({"role": i.role, "dataset": i.dataset, "version": i.version, "version_id": i.version_id, "rows": i.rows})).collect::<Vec<_>>(),
         "n_clues": info.n_clues, "n_new": info.n_new, "n_gone": info.n_gone,
         "started_at": info.started_at, "finished_at": info.finished_at, "duration_ms": info.duration_ms, "actor": info.actor,
+        "notices": info.notices,
     })
 }
 
@@ -439,6 +441,9 @@ pub(crate) async fn runs(app: &App, actor: &Actor, command: RunsCommand) -> Resu
                     .collect::<Vec<_>>()
                     .join(", ")
             );
+            for notice in &info.notices {
+                outln!("注意 notice: {notice}");
+            }
             let mut out = table();
             out.set_header(vec![
                 "角色 role",

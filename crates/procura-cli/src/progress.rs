@@ -70,4 +70,10 @@ impl procura_app::runs::RunProgress for RunSpinner {
         };
         self.bar.set_message(label.to_owned());
     }
+
+    fn notice(&self, model_id: &str, text: &str) {
+        // Printed above the spinner (on stderr), so that it stays when the spinner goes.
+        self.bar
+            .suspend(|| eprintln!("注意 notice [{model_id}]: {text}"));
+    }
 }

@@ -1,9 +1,13 @@
 //! Binding a model's input roles to dataset columns, and its parameters to values.
 //!
-//! A role field binds to the dataset column of the same name when its type fits; identifier
-//! fields (person_id, org_id) may also bind to the only column of that type; anything else
-//! needs an explicit `role.field=column`. Errors name the model, the role and the field, and
-//! list the columns that would fit.
+//! A role field binds, in this order, to the column an explicit `role.field=column` names, to
+//! the column of the same name when its type fits, or — by meaning, for a required field —
+//! to the only column of a fitting type that no other field of the role took (a model's
+//! `penalty_date` to a dataset's only date column `violation_time`), which the binding
+//! records so that the run says so. An optional field is never bound by type alone (an
+//! optional `custody_end` must not become a `birth_date`); left unbound, it is reported with
+//! the columns that would fit. Errors name the model, the role and the field, and list the
+//! columns that would fit.
 
 use std::collections::BTreeMap;
 
@@ -34,6 +38,8 @@ pub struct RoleBinding {
     pub fields: Vec<BoundField>,
     /// Entity linkage for this role's rows, when a linkage result covers its dataset version.
     pub link: Option<RoleLink>,
+    /// An optional role with no dataset: it has no rows.
+    pub absent: bool,
 }
 
 /// Which linkage rows cover a role: its dataset version, and the column they identify.
@@ -58,6 +64,23 @@ pub struct BoundField {
     pub kind: FieldKind,
     /// Column and its type, when bound.
     pub column: Option<(String, FieldType)>,
+    /// How the column was chosen.
+    pub how: BoundBy,
+    /// For an unbound optional field: the columns of a fitting type it could take.
+    pub candidates: Vec<String>,
+}
+
+/// How a field found its column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoundBy {
+    /// `--bind role.field=column`.
+    Override,
+    /// A column of the same name.
+    Name,
+    /// The only column of a fitting type left (identifiers: the only one of the type).
+    Type,
+    /// An optional field without a column: its values are empty.
+    Unbound,
 }
 
 /// Whether a column of type `column` can serve a field of kind `kind`.
@@ -66,6 +89,7 @@ pub fn compatible(kind: FieldKind, column: FieldType) -> bool {
     match kind {
         FieldKind::PersonId => column == T::PersonId,
         FieldKind::OrgId => column == T::OrgId,
+        FieldKind::PartyId => matches!(column, T::PartyId | T::PersonId | T::OrgId),
         FieldKind::CaseNumber => matches!(column, T::CaseNumber | T::Text),
         FieldKind::Name => matches!(column, T::Name | T::OrgName | T::Text),
         FieldKind::Text => !matches!(column, T::Amount | T::Number),
@@ -77,6 +101,37 @@ pub fn compatible(kind: FieldKind, column: FieldType) -> bool {
         FieldKind::RegionCode => matches!(column, T::RegionCode | T::Text),
         FieldKind::Plate => matches!(column, T::Plate | T::Text),
     }
+}
+
+/// The columns a field of kind `kind` could take.
+fn fitting_columns(kind: FieldKind, columns: &[Column]) -> Vec<&Column> {
+    columns
+        .iter()
+        .filter(|c| compatible(kind, c.field_type))
+        .collect()
+}
+
+/// "no column of a fitting type" or the list of those that fit.
+fn describe(fitting: &[&Column]) -> String {
+    if fitting.is_empty() {
+        "no column of a fitting type".to_owned()
+    } else {
+        format!(
+            "columns of a fitting type: {}",
+            fitting
+                .iter()
+                .map(|c| format!("{} ({})", c.name, c.field_type.code()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+/// Kinds precise enough that "the only fitting column left" means the field: dates, amounts,
+/// numbers, identifiers, case numbers, plates, regions — not free text or names, which any
+/// text column fits.
+fn binds_by_type(kind: FieldKind) -> bool {
+    !matches!(kind, FieldKind::Text | FieldKind::Name)
 }
 
 /// Binds one role to a dataset's columns. `overrides` maps field → column.
@@ -103,26 +158,11 @@ pub fn bind_role(
             )));
         }
     }
-    let mut fields = Vec::with_capacity(input.fields.len());
+    // First pass: explicit overrides and names. Second pass: the fields still without a
+    // column, by type among the columns no other field of the role took.
+    let mut chosen: Vec<Option<(&Column, BoundBy)>> = Vec::with_capacity(input.fields.len());
     for field in &input.fields {
-        let fitting: Vec<&Column> = columns
-            .iter()
-            .filter(|c| compatible(field.kind, c.field_type))
-            .collect();
-        let describe = || {
-            if fitting.is_empty() {
-                "no column of a fitting type".to_owned()
-            } else {
-                format!(
-                    "columns of a fitting type: {}",
-                    fitting
-                        .iter()
-                        .map(|c| format!("{} ({})", c.name, c.field_type.code()))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            }
-        };
+        let fitting = fitting_columns(field.kind, columns);
         let column = if let Some(wanted) = overrides.get(&field.name) {
             let column = columns.iter().find(|c| &c.name == wanted).ok_or_else(|| {
                 Error::Binding(format!(
@@ -130,7 +170,7 @@ pub fn bind_role(
                     model.meta.id,
                     input.role,
                     field.name,
-                    describe()
+                    describe(&fitting)
                 ))
             })?;
             if !compatible(field.kind, column.field_type) {
@@ -142,10 +182,10 @@ pub fn bind_role(
                     field.kind.code(),
                     column.name,
                     column.field_type.code(),
-                    describe()
+                    describe(&fitting)
                 )));
             }
-            Some(column)
+            Some((column, BoundBy::Override))
         } else if let Some(column) = columns.iter().find(|c| c.name == field.name) {
             if !compatible(field.kind, column.field_type) {
                 return Err(Error::Binding(format!(
@@ -158,31 +198,69 @@ pub fn bind_role(
                     column.field_type.code(),
                     input.role,
                     field.name,
-                    describe()
+                    describe(&fitting)
                 )));
             }
-            Some(column)
-        } else if matches!(field.kind, FieldKind::PersonId | FieldKind::OrgId) && fitting.len() == 1
-        {
-            Some(fitting[0])
-        } else if field.optional {
-            None
+            Some((column, BoundBy::Name))
         } else {
-            return Err(Error::Binding(format!(
-                "model {}, role `{}`: dataset `{dataset}` has no column for field `{}` ({}); {}; bind one with --bind {}.{}=COLUMN",
-                model.meta.id,
-                input.role,
-                field.name,
-                field.kind.code(),
-                describe(),
-                input.role,
-                field.name
-            )));
+            None
+        };
+        chosen.push(column);
+    }
+    let mut fields = Vec::with_capacity(input.fields.len());
+    for (index, field) in input.fields.iter().enumerate() {
+        let fitting = fitting_columns(field.kind, columns);
+        let free: Vec<&Column> = fitting
+            .iter()
+            .copied()
+            .filter(|c| {
+                !chosen
+                    .iter()
+                    .any(|taken| taken.is_some_and(|(t, _)| t.name == c.name))
+            })
+            .collect();
+        if chosen[index].is_none() {
+            let by_type = if matches!(
+                field.kind,
+                FieldKind::PersonId | FieldKind::OrgId | FieldKind::PartyId
+            ) && fitting.len() == 1
+            {
+                // The dataset's only identifier of that type, even if another field took it.
+                Some(fitting[0])
+            } else if !field.optional && free.len() == 1 && binds_by_type(field.kind) {
+                Some(free[0])
+            } else {
+                None
+            };
+            if let Some(column) = by_type {
+                chosen[index] = Some((column, BoundBy::Type));
+            } else if !field.optional {
+                return Err(Error::Binding(format!(
+                    "model {}, role `{}`: dataset `{dataset}` has no column for field `{}` ({}); {}; bind one with --bind {}.{}=COLUMN",
+                    model.meta.id,
+                    input.role,
+                    field.name,
+                    field.kind.code(),
+                    describe(&fitting),
+                    input.role,
+                    field.name
+                )));
+            }
+        }
+        let (column, how) = match chosen[index] {
+            Some((column, how)) => (Some((column.name.clone(), column.field_type)), how),
+            None => (None, BoundBy::Unbound),
         };
         fields.push(BoundField {
             field: field.name.clone(),
             kind: field.kind,
-            column: column.map(|c| (c.name.clone(), c.field_type)),
+            column,
+            how,
+            candidates: if how == BoundBy::Unbound {
+                free.iter().map(|c| c.name.clone()).collect()
+            } else {
+                Vec::new()
+            },
         });
     }
     Ok(RoleBinding {
@@ -190,7 +268,29 @@ pub fn bind_role(
         table: table.to_owned(),
         fields,
         link: None,
+        absent: false,
     })
+}
+
+/// An optional role with no dataset bound: every field unbound, no rows.
+pub fn absent_role(input: &Input) -> RoleBinding {
+    RoleBinding {
+        role: input.role.clone(),
+        table: String::new(),
+        fields: input
+            .fields
+            .iter()
+            .map(|field| BoundField {
+                field: field.name.clone(),
+                kind: field.kind,
+                column: None,
+                how: BoundBy::Unbound,
+                candidates: Vec::new(),
+            })
+            .collect(),
+        link: None,
+        absent: true,
+    }
 }
 
 /// A parameter's value for one run.
@@ -206,6 +306,8 @@ pub enum ParamValue {
     Text(String),
     /// A list of texts.
     TextList(Vec<String>),
+    /// Yes or no.
+    Boolean(bool),
 }
 
 impl ParamValue {
@@ -225,6 +327,7 @@ impl ParamValue {
                         .join(", ")
                 )
             }
+            ParamValue::Boolean(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
         }
     }
 
@@ -236,7 +339,17 @@ impl ParamValue {
             ParamValue::Date(d) => d.format("%Y-%m-%d").to_string(),
             ParamValue::Text(t) => t.clone(),
             ParamValue::TextList(list) => list.join(","),
+            ParamValue::Boolean(b) => b.to_string(),
         }
+    }
+}
+
+/// A yes/no as people write it: true/false, yes/no, 是/否, 1/0.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" | "是" | "计入" | "on" => Some(true),
+        "false" | "no" | "n" | "0" | "否" | "不计入" | "off" => Some(false),
+        _ => None,
     }
 }
 
@@ -305,6 +418,11 @@ pub fn resolve_params(
                     .filter(|t| !t.is_empty())
                     .collect(),
                 None => default.clone(),
+            }),
+            (ParamType::Boolean(default), given) => ParamValue::Boolean(match given {
+                Some(text) => parse_bool(text)
+                    .ok_or_else(|| bad(format!("`{text}` is not true or false (是/否)")))?,
+                None => *default,
             }),
         };
         let numeric = match &value {

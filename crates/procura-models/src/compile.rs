@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 
 use crate::binding::{BoundField, ParamValue, RoleBinding};
 use crate::error::{Error, Result};
-use crate::manifest::{self, EventRef, FieldKind, Model, Rule, StateRef};
+use crate::manifest::{self, EventRef, FieldKind, Flag, Model, Rule, StateRef};
 
 /// A compiled model.
 #[derive(Debug, Clone, PartialEq)]
@@ -435,6 +435,25 @@ fn role_column(field: &BoundField, prefix: &str) -> String {
     }
 }
 
+/// The value of a rule's yes/no: fixed, or its boolean parameter's.
+fn flag(model: &Model, params: &BTreeMap<String, ParamValue>, flag: &Flag) -> Result<bool> {
+    match flag {
+        Flag::Fixed(value) => Ok(*value),
+        Flag::Param(name) => match params.get(name) {
+            Some(ParamValue::Boolean(value)) => Ok(*value),
+            Some(other) => Err(Error::Binding(format!(
+                "model {}: parameter `{name}` is `{}`, not a boolean",
+                model.meta.id,
+                other.display()
+            ))),
+            None => Err(Error::Binding(format!(
+                "model {}: the rule names parameter `{name}`, which the model does not declare",
+                model.meta.id
+            ))),
+        },
+    }
+}
+
 /// Compiles a bound model with its parameter values into one SQL query.
 pub fn compile(
     model: &Model,
@@ -477,16 +496,22 @@ pub fn compile(
                     model.meta.id, input.role
                 ))
             })?;
-        let mut columns = vec![format!("__r.{} AS __row_id", quote_ident("_row_id"))];
+        let mut columns = vec![if binding.absent {
+            "CAST(NULL AS BIGINT) AS __row_id".to_owned()
+        } else {
+            format!("__r.{} AS __row_id", quote_ident("_row_id"))
+        }];
         let linked = binding.link.as_ref().filter(|_| min_rank < 4);
         for field in &binding.fields {
             let expression = role_column(field, "__r.");
             let is_linked = linked.is_some_and(|link| {
-                matches!(field.kind, FieldKind::PersonId | FieldKind::OrgId)
-                    && field
-                        .column
-                        .as_ref()
-                        .is_some_and(|(c, _)| *c == link.column)
+                matches!(
+                    field.kind,
+                    FieldKind::PersonId | FieldKind::OrgId | FieldKind::PartyId
+                ) && field
+                    .column
+                    .as_ref()
+                    .is_some_and(|(c, _)| *c == link.column)
             });
             if is_linked {
                 // A row whose ID linkage resolved (at or above the minimum strength) takes its
@@ -500,6 +525,11 @@ pub fn compile(
             }
         }
         let inner = match linked {
+            // An optional role without data: its columns, no rows.
+            _ if binding.absent => format!(
+                "SELECT {} FROM (VALUES (1)) AS __r WHERE FALSE",
+                columns.join(", ")
+            ),
             Some(link) => {
                 columns.push("COALESCE(__l.strength_rank, 4) AS __match_rank".into());
                 format!(
@@ -556,8 +586,16 @@ pub fn compile(
             condition,
         } => {
             let (e, s) = (&event.input, &state.input);
-            let start_op = if *start_inclusive { ">=" } else { ">" };
-            let end_op = if *end_inclusive { "<=" } else { "<" };
+            let start_op = if flag(model, params, start_inclusive)? {
+                ">="
+            } else {
+                ">"
+            };
+            let end_op = if flag(model, params, end_inclusive)? {
+                "<="
+            } else {
+                "<"
+            };
             let offset = end_offset_days
                 .as_deref()
                 .map(|p| day_param(params, p))

@@ -130,6 +130,9 @@ pub enum FieldKind {
     PersonId,
     /// Canonical organisation ID.
     OrgId,
+    /// A party: a person ID or an organisation number (a `party_id`, `person_id` or `org_id`
+    /// column).
+    PartyId,
     /// Case or document number.
     CaseNumber,
     /// Person name.
@@ -157,6 +160,7 @@ impl FieldKind {
         Some(match text {
             "person_id" => FieldKind::PersonId,
             "org_id" => FieldKind::OrgId,
+            "party_id" => FieldKind::PartyId,
             "case_number" => FieldKind::CaseNumber,
             "name" => FieldKind::Name,
             "text" => FieldKind::Text,
@@ -176,6 +180,7 @@ impl FieldKind {
         match self {
             FieldKind::PersonId => "person_id",
             FieldKind::OrgId => "org_id",
+            FieldKind::PartyId => "party_id",
             FieldKind::CaseNumber => "case_number",
             FieldKind::Name => "name",
             FieldKind::Text => "text",
@@ -203,6 +208,9 @@ pub struct Input {
     pub fields: Vec<InputField>,
     /// A filter on the role's rows (SQL over the role's fields, `:param` allowed).
     pub filter: Option<String>,
+    /// A role the model can do without (`optional = true`): when no dataset is bound it has
+    /// no rows (a "no record elsewhere" check then finds none), which the run announces.
+    pub optional: bool,
 }
 
 /// A field of an input.
@@ -244,6 +252,30 @@ pub enum ParamType {
     Text(String),
     /// A list of texts (for `IN (…)`).
     TextList(Vec<String>),
+    /// Yes or no (a boundary counted or not, an optional check on or off).
+    Boolean(bool),
+}
+
+/// A yes/no in a rule: fixed by the manifest, or a boolean parameter the user may change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Flag {
+    /// Fixed.
+    Fixed(bool),
+    /// The value of this boolean parameter.
+    Param(String),
+}
+
+impl Flag {
+    fn parse(value: Option<toml::Value>, default: bool) -> std::result::Result<Flag, String> {
+        match value {
+            None => Ok(Flag::Fixed(default)),
+            Some(toml::Value::Boolean(b)) => Ok(Flag::Fixed(b)),
+            Some(toml::Value::String(name)) => Ok(Flag::Param(name)),
+            Some(other) => Err(format!(
+                "expected true, false or the name of a boolean parameter, found `{other}`"
+            )),
+        }
+    }
 }
 
 /// The rule: a collision primitive or SQL.
@@ -255,10 +287,10 @@ pub enum Rule {
         event: EventRef,
         /// The state: role, key field, start, optional end.
         state: StateRef,
-        /// `event.date >= start` (true) or `>` (false).
-        start_inclusive: bool,
-        /// `event.date <= end` (true) or `<` (false).
-        end_inclusive: bool,
+        /// `event.date >= start` (true) or `>` (false); may be a boolean parameter.
+        start_inclusive: Flag,
+        /// `event.date <= end` (true) or `<` (false); may be a boolean parameter.
+        end_inclusive: Flag,
         /// Parameter (days) added to the state's end; with no end field, the state lasts this long.
         end_offset_days: Option<String>,
         /// An extra predicate over both roles.
@@ -411,7 +443,7 @@ pub fn key_name(expression: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubjectSpec {
-    /// `person` or `org`.
+    /// `person`, `org`, or `party` (person or organisation, decided per value).
     pub kind: String,
     /// Expression of its identifier (`role.field`).
     pub id: String,
@@ -469,6 +501,8 @@ struct RawInput {
     fields: toml::Table,
     #[serde(default, rename = "where")]
     filter: Option<String>,
+    #[serde(default)]
+    optional: bool,
 }
 
 #[derive(Deserialize)]
@@ -579,6 +613,7 @@ pub fn parse(text: &str, sql_files: &dyn Fn(&str) -> Option<String>) -> Result<M
             dataset: input.dataset,
             fields,
             filter: input.filter,
+            optional: input.optional,
         });
     }
     if inputs.is_empty() {
@@ -716,6 +751,7 @@ fn parse_param_default(kind: &str, value: &toml::Value) -> std::result::Result<P
             None => return Err("default must be `today` or YYYY-MM-DD".into()),
         },
         "text" => ParamType::Text(value.as_str().ok_or("default must be a string")?.to_owned()),
+        "boolean" => ParamType::Boolean(value.as_bool().ok_or("default must be true or false")?),
         "text_list" => ParamType::TextList(
             value
                 .as_array()
@@ -730,7 +766,7 @@ fn parse_param_default(kind: &str, value: &toml::Value) -> std::result::Result<P
         ),
         other => {
             return Err(format!(
-                "unknown type `{other}` (integer, number, date, text, text_list)"
+                "unknown type `{other}` (integer, number, date, text, text_list, boolean)"
             ));
         }
     })
@@ -768,8 +804,10 @@ fn parse_rule(
         "status_conflict" => Rule::StatusConflict {
             event: take(&mut table, "event")?,
             state: take(&mut table, "state")?,
-            start_inclusive: take_opt(&mut table, "start_inclusive")?.unwrap_or(true),
-            end_inclusive: take_opt(&mut table, "end_inclusive")?.unwrap_or(true),
+            start_inclusive: Flag::parse(take_opt(&mut table, "start_inclusive")?, true)
+                .map_err(|why| format!("`start_inclusive`: {why}"))?,
+            end_inclusive: Flag::parse(take_opt(&mut table, "end_inclusive")?, true)
+                .map_err(|why| format!("`end_inclusive`: {why}"))?,
             end_offset_days: take_opt(&mut table, "end_offset_days")?,
             condition: take_opt(&mut table, "condition")?,
         },

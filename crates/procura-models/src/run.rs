@@ -95,6 +95,9 @@ pub struct Prepared {
     today: NaiveDate,
     /// The parameter values.
     pub params: BTreeMap<String, ParamValue>,
+    /// What a person should know before the run, in Chinese first: fields bound by type,
+    /// optional fields left empty, roles joined through entity linkage.
+    pub notices: Vec<String>,
 }
 
 impl Prepared {
@@ -117,6 +120,10 @@ pub fn prepare(
     let mut bindings = Vec::new();
     let mut tables = Vec::new();
     for input in &model.inputs {
+        if input.optional && !inputs.iter().any(|b| b.role == input.role) {
+            bindings.push(binding::absent_role(input));
+            continue;
+        }
         let bound = inputs
             .iter()
             .find(|b| b.role == input.role)
@@ -158,6 +165,7 @@ pub fn prepare(
         }
     }
     let compiled = compile::compile(model, &bindings, &params)?;
+    let notices = notices(model, inputs, &bindings, &params);
     for role in &compiled.rank_roles {
         if let Some(link) = bindings
             .iter()
@@ -176,7 +184,103 @@ pub fn prepare(
         tables,
         today,
         params,
+        notices,
     })
+}
+
+/// The notices of a bound model (see [`Prepared::notices`]).
+fn notices(
+    model: &Model,
+    inputs: &[BoundInput],
+    bindings: &[binding::RoleBinding],
+    params: &BTreeMap<String, ParamValue>,
+) -> Vec<String> {
+    let mut notices = Vec::new();
+    for role_binding in bindings {
+        let role = &role_binding.role;
+        if role_binding.absent {
+            let label = model
+                .inputs
+                .iter()
+                .find(|i| &i.role == role)
+                .map_or("", |i| i.label.as_str());
+            notices.push(format!(
+                "可选输入 {role}（{label}）没有数据集，按无记录处理；有此数据时请导入或用 --bind {role}=数据集 绑定 / optional input {role} has no dataset and counts as having no records; ingest one or bind it with --bind {role}=DATASET"
+            ));
+            continue;
+        }
+        let dataset = inputs
+            .iter()
+            .find(|i| &i.role == role)
+            .map_or("", |i| i.dataset.as_str());
+        for field in &role_binding.fields {
+            let name = &field.field;
+            match (field.how, &field.column) {
+                (binding::BoundBy::Type, Some((column, _))) if column != name => {
+                    notices.push(format!(
+                        "{role}.{name} 按类型绑定到数据集 {dataset} 的列 {column}（无同名列），如不对请用 --bind {role}.{name}=列名 指定 / bound by type to column {column} of {dataset} (no column named {name}); bind another with --bind {role}.{name}=COLUMN"
+                    ));
+                }
+                (binding::BoundBy::Unbound, _) => {
+                    let reference = format!("{role}.{name}");
+                    let shown: Vec<&str> = model
+                        .clue
+                        .fields
+                        .iter()
+                        .filter(|(field_name, expression)| {
+                            expression.contains(&reference)
+                                && model.clue.title.contains(&format!("{{{field_name}}}"))
+                        })
+                        .map(|(field_name, _)| field_name.as_str())
+                        .collect();
+                    let mut text =
+                        format!("{reference}（{}，可选）未绑定，其值为空", field.kind.code());
+                    if !shown.is_empty() {
+                        text.push_str(&format!(
+                            "，线索标题中的 {} 将显示为“—”",
+                            shown
+                                .iter()
+                                .map(|f| format!("{{{f}}}"))
+                                .collect::<Vec<_>>()
+                                .join("、")
+                        ));
+                    }
+                    if !field.candidates.is_empty() {
+                        text.push_str(&format!(
+                            "；可绑定的列：{}（--bind {reference}=列名）",
+                            field.candidates.join("、")
+                        ));
+                    }
+                    text.push_str(&format!(
+                        " / optional field {reference} is not bound: its values are empty{}",
+                        if field.candidates.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                "; columns that fit: {} (--bind {reference}=COLUMN)",
+                                field.candidates.join(", ")
+                            )
+                        }
+                    ));
+                    notices.push(text);
+                }
+                _ => {}
+            }
+        }
+        if let Some(link) = &role_binding.link {
+            let strength = match params.get("min_match_strength") {
+                Some(ParamValue::Text(text)) => text.as_str(),
+                _ => "strong",
+            };
+            if !matches!(strength, "exact" | "精确匹配") {
+                notices.push(format!(
+                    "{role}：{dataset} 的 {} 列按实体关联合并同一人（最低匹配强度 {strength}）：证件号缺失或校验不通过的记录可经姓名、出生日期等并入，所得线索注明匹配强度；只认有效证件号请设 min_match_strength=exact / {role}: rows of {dataset} are joined through entity linkage at {strength} or above (records without a valid ID may join through name and birth date; such clues state their match strength); set min_match_strength=exact for valid IDs only",
+                    link.column
+                ));
+            }
+        }
+    }
+    notices
 }
 
 /// Executes a prepared model.
@@ -286,11 +390,14 @@ fn extract(
                 Some(column_name) => text_at(column(batch, column_name)?, row)?,
                 None => None,
             };
-            subjects.push(SubjectHit {
-                kind: kind.clone(),
-                id,
-                name,
-            });
+            // A party is a person or an organisation, which its identifier says.
+            let kind = match kind.as_str() {
+                "party" => procura_core::party_id::kind_of(&id)
+                    .map_or("party", |k| k.code())
+                    .to_owned(),
+                _ => kind.clone(),
+            };
+            subjects.push(SubjectHit { kind, id, name });
         }
         let mut rank: Option<i64> = None;
         for role in &compiled.rank_roles {

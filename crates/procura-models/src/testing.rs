@@ -70,6 +70,10 @@ async fn run_test(
     }
     let mut inputs = Vec::new();
     for input in &model.inputs {
+        if input.optional && !test.data.contains_key(&input.role) {
+            // The test runs without this input, as a user without the dataset would.
+            continue;
+        }
         let rows = test.data.get(&input.role).map(Vec::as_slice).unwrap_or(&[]);
         let path = dir.join(format!("{}.parquet", input.role));
         let columns = write_fixture(&path, input, rows).map_err(|e| {
@@ -144,6 +148,7 @@ fn field_type(kind: FieldKind) -> FieldType {
     match kind {
         FieldKind::PersonId => FieldType::PersonId,
         FieldKind::OrgId => FieldType::OrgId,
+        FieldKind::PartyId => FieldType::PartyId,
         FieldKind::CaseNumber => FieldType::CaseNumber,
         FieldKind::Name => FieldType::Name,
         FieldKind::Text => FieldType::Text,

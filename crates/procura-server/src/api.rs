@@ -592,6 +592,8 @@ pub struct EvidenceView {
     pub version: i64,
     /// Columns.
     pub columns: Vec<String>,
+    /// What people call each column (the agency's header; Chinese names for Procura's own).
+    pub labels: Vec<String>,
     /// Rows.
     pub rows: Vec<Vec<String>>,
     /// Columns whose values match the clue's key or subjects.
@@ -890,27 +892,26 @@ pub async fn attachment(
     Ok(response)
 }
 
-/// The evidence rows as a procurator reads them: the business columns with where each row
-/// came from (file name and row, the stable row id), without the ingest's bookkeeping columns
-/// (`__raw`, `__issue`, `__simplified`, `__key`; the command line shows those) and without server paths.
+/// The evidence rows as a procurator reads them: the business columns first, labelled with the
+/// agency's own headers, then where each row came from (file name and row, the stable row
+/// id), without the ingest's bookkeeping columns
+/// ([`procura_core::field::DERIVED_SUFFIXES`]; the command line shows those) and without server
+/// paths.
 fn evidence_view(
     rows: &procura_app::clues::EvidenceRows,
     matching: &BTreeSet<String>,
 ) -> EvidenceView {
-    let keep: Vec<usize> = rows
+    let provenance = ["_source", "_source_row", "_row_id"];
+    let business = rows
         .columns
         .iter()
         .enumerate()
-        .filter(|(_, c)| {
-            let bookkeeping = ["__raw", "__issue", "__simplified", "__key"]
-                .iter()
-                .any(|suffix| c.ends_with(suffix));
-            !bookkeeping
-                && (!c.starts_with('_')
-                    || matches!(c.as_str(), "_row_id" | "_source" | "_source_row"))
-        })
-        .map(|(i, _)| i)
-        .collect();
+        .filter(|(_, c)| !procura_core::field::is_derived_column(c) && !c.starts_with('_'))
+        .map(|(i, _)| i);
+    let origin = provenance
+        .iter()
+        .filter_map(|p| rows.columns.iter().position(|c| c == p));
+    let keep: Vec<usize> = business.chain(origin).collect();
     let source_column = rows.columns.iter().position(|c| c == "_source");
     let cells: Vec<Vec<String>> = rows
         .rows
@@ -933,6 +934,15 @@ fn evidence_view(
         })
         .collect();
     let columns: Vec<String> = keep.iter().map(|&i| rows.columns[i].clone()).collect();
+    let labels: Vec<String> = keep
+        .iter()
+        .map(|&i| {
+            rows.labels
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| rows.columns[i].clone())
+        })
+        .collect();
     let highlight = columns
         .iter()
         .enumerate()
@@ -949,6 +959,7 @@ fn evidence_view(
         dataset: rows.dataset.clone(),
         version: rows.version,
         columns,
+        labels,
         rows: cells,
         highlight,
     }

@@ -600,6 +600,7 @@ fn parameter_view(p: &procura_app::model_format::Parameter) -> ParameterView {
         T::Date(v) => ("date", v.map(|d| d.to_string()).unwrap_or_default()),
         T::Text(v) => ("text", v.clone()),
         T::TextList(v) => ("text_list", v.join(",")),
+        T::Boolean(v) => ("boolean", v.to_string()),
     };
     ParameterView {
         name: p.name.clone(),
@@ -701,7 +702,47 @@ pub async fn run_model(
     // recorded); the run itself checks again.
     state.app.may_run_model(&caller.actor, &id).await?;
     let start = body.map(|Json(b)| b).unwrap_or_default();
-    let request = RunRequest {
+    let request = run_request(id, start);
+    let app = Arc::clone(&state.app);
+    let actor = caller.actor.clone();
+    let job_id = state
+        .jobs
+        .start("run", caller.actor.name(), move |handle| async move {
+            match app.run_model(&actor, &request, &RunStages(handle)).await {
+                Ok(run) => serde_json::to_value(RunView::from(run)).map_err(|e| e.to_string()),
+                Err(error) => Err(error.to_string()),
+            }
+        })?;
+    Ok(Json(JobStarted { job_id }))
+}
+
+/// What a run would say before it runs, with the same form: fields bound by type, optional
+/// fields left empty, roles joined through entity linkage. Binding errors answer 400.
+#[utoipa::path(post, path = "/api/models/{id}/plan", tag = "models", params(("id" = String, Path)), request_body = RunStart,
+    responses((status = 200, body = RunPlan), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn plan_run(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Option<Json<RunStart>>,
+) -> ApiResult<Json<RunPlan>> {
+    let start = body.map(|Json(b)| b).unwrap_or_default();
+    let notices = state
+        .app
+        .plan_run(&caller.actor, &run_request(id, start))
+        .await?;
+    Ok(Json(RunPlan { notices }))
+}
+
+/// What a run would say before it runs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunPlan {
+    /// Notices, Chinese first.
+    pub notices: Vec<String>,
+}
+
+fn run_request(id: String, start: RunStart) -> RunRequest {
+    RunRequest {
         model: id,
         bindings: start
             .bindings
@@ -720,18 +761,7 @@ pub async fn run_model(
                 (k.clone(), text)
             })
             .collect(),
-    };
-    let app = Arc::clone(&state.app);
-    let actor = caller.actor.clone();
-    let job_id = state
-        .jobs
-        .start("run", caller.actor.name(), move |handle| async move {
-            match app.run_model(&actor, &request, &RunStages(handle)).await {
-                Ok(run) => serde_json::to_value(RunView::from(run)).map_err(|e| e.to_string()),
-                Err(error) => Err(error.to_string()),
-            }
-        })?;
-    Ok(Json(JobStarted { job_id }))
+    }
 }
 
 /// A run.
@@ -757,6 +787,9 @@ pub struct RunView {
     pub actor: String,
     /// Why it failed.
     pub error: Option<String>,
+    /// What the run said before it ran (fields bound by type, optional fields left empty,
+    /// entity linkage), Chinese first.
+    pub notices: Vec<String>,
 }
 
 impl From<RunInfo> for RunView {
@@ -772,6 +805,7 @@ impl From<RunInfo> for RunView {
             duration_ms: run.duration_ms,
             actor: run.actor,
             error: run.error,
+            notices: run.notices,
         }
     }
 }

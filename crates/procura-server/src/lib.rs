@@ -87,6 +87,7 @@ pub struct ServeConfig {
         data::job,
         data::models,
         data::run_model,
+        data::plan_run,
         data::runs,
         data::users,
         data::departments,
@@ -155,6 +156,7 @@ pub fn router(state: AppState) -> Router {
         .route("/jobs/{id}", get(data::job))
         .route("/models", get(data::models))
         .route("/models/{id}/runs", post(data::run_model))
+        .route("/models/{id}/plan", post(data::plan_run))
         .route("/runs", get(data::runs))
         .route("/users", get(data::users).post(admin::add_user))
         .route("/users/{username}", post(admin::change_user))

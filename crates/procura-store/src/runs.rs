@@ -39,6 +39,8 @@ pub struct RunRecord {
     pub duration_ms: Option<i64>,
     /// Who ran it.
     pub actor: String,
+    /// What the run said before it ran (JSON array of texts).
+    pub notices_json: String,
 }
 
 /// A run about to start.
@@ -54,6 +56,8 @@ pub struct NewRun<'a> {
     pub parameters_json: &'a str,
     /// Inputs JSON.
     pub inputs_json: &'a str,
+    /// Notices JSON (an array of texts).
+    pub notices_json: &'a str,
     /// Who.
     pub actor: &'a str,
     /// When.
@@ -80,7 +84,7 @@ pub struct RunEnd<'a> {
 }
 
 const COLUMNS: &str = "id, model_id, model_version, model_digest, parameters_json, inputs_json, status, error, \
-    n_clues, n_new, n_gone, started_at, finished_at, duration_ms, actor";
+    n_clues, n_new, n_gone, started_at, finished_at, duration_ms, actor, notices_json";
 
 fn from_row(row: &AnyRow) -> Result<RunRecord> {
     Ok(RunRecord {
@@ -99,14 +103,15 @@ fn from_row(row: &AnyRow) -> Result<RunRecord> {
         finished_at: row.try_get(12)?,
         duration_ms: row.try_get(13)?,
         actor: row.try_get(14)?,
+        notices_json: row.try_get(15)?,
     })
 }
 
 /// Records a run as `running` and returns its id.
 pub async fn start(connection: &mut AnyConnection, new: &NewRun<'_>) -> Result<i64> {
     Ok(sqlx::query(
-        "INSERT INTO run (model_id, model_version, model_digest, parameters_json, inputs_json, status, started_at, actor) \
-         VALUES ($1, $2, $3, $4, $5, 'running', $6, $7) RETURNING id",
+        "INSERT INTO run (model_id, model_version, model_digest, parameters_json, inputs_json, status, started_at, actor, notices_json) \
+         VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, $8) RETURNING id",
     )
     .bind(new.model_id)
     .bind(new.model_version)
@@ -115,6 +120,7 @@ pub async fn start(connection: &mut AnyConnection, new: &NewRun<'_>) -> Result<i
     .bind(new.inputs_json)
     .bind(new.now)
     .bind(new.actor)
+    .bind(new.notices_json)
     .fetch_one(connection)
     .await?
     .try_get(0)?)

@@ -41,6 +41,7 @@ import type {
   Page,
   ReasonRequest,
   Run,
+  RunPlan,
   RunRequest,
   SavedModel,
   SecurityAlert,
@@ -83,6 +84,7 @@ export const api = {
 
   models: () => request<Model[]>('GET', '/models'),
   runModel: (id: string, body: RunRequest) => request<JobStarted>('POST', `/models/${seg(id)}/runs`, { body }),
+  planRun: (id: string, body: RunRequest) => request<RunPlan>('POST', `/models/${seg(id)}/plan`, { body }),
   runs: (model?: string) => request<Run[]>('GET', '/runs', { query: { model } }),
 
   builderOptions: () => request<BuilderOptions>('GET', '/builder/options'),

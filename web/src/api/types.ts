@@ -161,6 +161,8 @@ export interface Evidence {
   dataset: string
   version: number | string
   columns: string[]
+  /** The agency's own header per column (Procura's Chinese names for its own columns). */
+  labels: string[]
   rows: string[][]
   highlight: string[]
 }
@@ -425,7 +427,7 @@ export type ParamValue = number | string | string[] | null
 
 export interface ModelParameter {
   name: string
-  type: 'integer' | 'number' | 'date' | 'text' | 'text_list'
+  type: 'integer' | 'number' | 'date' | 'text' | 'text_list' | 'boolean'
   /** Typed, or as text (numbers as digits, lists comma-separated, an empty date = the day of the run). */
   default: ParamValue
   min: number | null
@@ -451,6 +453,11 @@ export interface Model extends ClueModel {
   parameters: ModelParameter[]
   roles: ModelRole[]
   effectiveness: Effectiveness
+}
+
+/** What a run would say before it runs: fields bound by type, optional fields left empty, entity linkage. */
+export interface RunPlan {
+  notices: string[]
 }
 
 export interface RunRequest {

@@ -232,12 +232,51 @@ fn models_runs_and_clues_on_postgres() {
 }
 
 #[test]
-fn binding_errors_name_the_model_role_and_field() {
+fn a_field_binds_by_meaning_and_the_run_says_so() {
     let env = Env::new();
     let pid = crate::id("11010119400101123");
+    // The registry calls its only date 火化日期; the pension export has no agency column.
     let deaths = env.write(
         "d.csv",
         format!("姓名,身份证号,火化日期\n张三,{pid},2024-01-05\n"),
+    );
+    let pensions = env.write(
+        "p.csv",
+        format!("身份证号,发放年月,发放金额,备注\n{pid},202402,3000,\n"),
+    );
+    env.ingest(&deaths, "deaths", &[]);
+    env.ingest(&pensions, "pensions", &[]);
+    let run = env.procura(&["run", "M03", "--json"]).ok();
+    assert_eq!(run.json()[0]["n_clues"], 1);
+    // Said before the run, on stderr, and kept with the run.
+    assert!(
+        run.stderr
+            .contains("deaths.death_date 按类型绑定到数据集 deaths 的列 cremation_date"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("pensions.agency（text，可选）未绑定"),
+        "{}",
+        run.stderr
+    );
+    let id = run.json()[0]["id"].as_i64().unwrap().to_string();
+    let shown = env.procura(&["runs", "show", &id]).ok();
+    assert!(
+        shown.stdout.contains("按类型绑定") && shown.stdout.contains("pensions.agency"),
+        "{}",
+        shown.stdout
+    );
+}
+
+#[test]
+fn binding_errors_name_the_model_role_and_field() {
+    let env = Env::new();
+    let pid = crate::id("11010119400101123");
+    // Two date columns: which one is the death is the person's call.
+    let deaths = env.write(
+        "d.csv",
+        format!("姓名,身份证号,火化日期,登记日期\n张三,{pid},2024-01-05,2024-01-09\n"),
     );
     let pensions = env.write(
         "p.csv",
@@ -269,6 +308,15 @@ fn binding_errors_name_the_model_role_and_field() {
         .ok()
         .json();
     assert_eq!(ok[0]["n_clues"], 1);
+    assert!(
+        ok[0]["notices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| !n.as_str().unwrap().contains("death_date")),
+        "an explicit binding needs no notice: {}",
+        ok[0]["notices"]
+    );
     // Unknown datasets, roles, parameters and models are clear too.
     let run = env.procura(&["run", "M01"]).fails(4);
     assert!(

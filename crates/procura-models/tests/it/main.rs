@@ -1,6 +1,7 @@
 //! The models crate's integration tests: every built-in model's fixture tests, and the edge
 //! cases of each collision primitive (window boundaries, empty inputs, nulls, duplicates).
 
+mod binding;
 mod primitives;
 
 use chrono::NaiveDate;

@@ -96,7 +96,7 @@ export const PATTERN_SPECS: Record<BuilderPattern, PatternSpec> = {
 
 export const isPattern = (code: string): code is BuilderPattern => code in PATTERN_SPECS
 
-export const KEY_TYPES = ['person_id', 'org_id', 'case_number', 'plate']
+export const KEY_TYPES = ['person_id', 'org_id', 'party_id', 'case_number', 'plate']
 export const DATE_TYPES = ['date', 'datetime', 'month']
 export const QUANTITY_TYPES = ['number', 'amount']
 
