@@ -216,6 +216,32 @@ impl LinkResult {
     }
 }
 
+/// What scoring collects per rule: kept pairs, pairs below the keep threshold that count
+/// against a link, records with a damaged ID one typing error from a valid ID.
+type Folded = (Vec<ScoredPair>, Vec<(u32, u32, f64)>, Vec<u32>);
+
+/// Damaged IDs it takes to estimate [`linked_share`] from them.
+const TYPED_IDS: usize = 50;
+
+/// The share of records without a valid ID that belong to a person with a valid ID on file,
+/// estimated from the records whose ID was typed with an error: the share of them whose ID is
+/// one typing error from a valid ID among their candidate pairs. A record whose ID was mistyped
+/// was typed by hand like one without an ID; its ID says whom it belongs to without looking
+/// at the name or the birth date. `None` when too few damaged IDs say it.
+fn linked_share(records: &[Record], mut typed_linked: Vec<u32>) -> Option<f64> {
+    let damaged = records
+        .iter()
+        .filter(|r| r.id.is_none() && r.id_digits.is_some())
+        .count();
+    if damaged < TYPED_IDS {
+        return None;
+    }
+    typed_linked.sort_unstable();
+    typed_linked.dedup();
+    // Some persons have no other record at all: keep room for "nobody".
+    Some((typed_linked.len() as f64 / damaged as f64).min(0.95))
+}
+
 fn distinct(rows: Vec<Record>) -> (Vec<Record>, Vec<u32>) {
     // Callers usually pass distinct records already: check without copying keys first.
     let mut first: Map<&str, u32> = Map::default();
@@ -324,14 +350,23 @@ pub fn link(
     // names are still alike: evidence that the record is not that person, which a chain
     // through a third record must not overrule (see `decide`).
     let mut contrary: Vec<(u32, u32, f64)> = Vec::new();
+    // Records with a damaged ID one typing error from a valid ID (see `linked_share`).
+    let mut typed_linked: Vec<u32> = Vec::new();
     for rule_index in 0..settings.rules.len() {
-        let (kept, against) = blocks.fold_pairs(
+        let (kept, against, typed) = blocks.fold_pairs(
             &records,
             rule_index,
-            || (Vec::new(), Vec::new()),
-            |(mut kept, mut against): (Vec<ScoredPair>, Vec<(u32, u32, f64)>), a, b| {
+            || (Vec::new(), Vec::new(), Vec::new()),
+            |(mut kept, mut against, mut typed): Folded, a, b| {
                 let (ra, rb) = (&records[a as usize], &records[b as usize]);
                 let pattern = compare::compare(ra, rb);
+                if compare::level(pattern, Comparison::Id) == Some(0) {
+                    match (ra.id.is_some(), rb.id.is_some()) {
+                        (true, false) if rb.id_digits.is_some() => typed.push(b),
+                        (false, true) if ra.id_digits.is_some() => typed.push(a),
+                        _ => {}
+                    }
+                }
                 let (weight, probability) =
                     score::score(&model.parameters, &frequencies, ra, rb, pattern);
                 let judged = decisions.get(&(a.min(b), a.max(b))).copied();
@@ -350,17 +385,20 @@ pub fn link(
                 {
                     against.push((a, b, weight));
                 }
-                (kept, against)
+                (kept, against, typed)
             },
-            |(mut x, mut p), (mut y, mut q)| {
+            |(mut x, mut p, mut t), (mut y, mut q, mut v)| {
                 x.append(&mut y);
                 p.append(&mut q);
-                (x, p)
+                t.append(&mut v);
+                (x, p, t)
             },
         );
         pairs.extend(kept);
         contrary.extend(against);
+        typed_linked.extend(typed);
     }
+    let linked = linked_share(&records, typed_linked);
     // Confirmed pairs that no blocking rule produced still count.
     for ((a, b), same) in &decisions {
         if *same
@@ -390,7 +428,7 @@ pub fn link(
     let scoring = started.elapsed();
 
     let started = Instant::now();
-    let (edges, vetoes) = decide(&records, &pairs, &contrary, settings);
+    let (edges, vetoes) = decide(&records, &pairs, &contrary, linked, settings);
     let assignments = cluster::cluster(&records, edges, &vetoes);
     let clustering = started.elapsed();
 
@@ -437,7 +475,12 @@ pub fn link(
 ///
 /// A record without a valid ID is one person at most, so the persons with a valid ID it
 /// resembles compete for it: its pair with a record of ID `X` counts with probability
-/// `o_X / (1 + Σ o_Y)`, where `o_Y` are the match odds of its best pair with each valid ID `Y`.
+/// `o_X / (1 − π + Σ o_Y)`, where `o_Y` are the match odds of its best pair with each valid ID
+/// `Y` and π the chance that the record belongs to a person with a valid ID at all
+/// ([`linked_share`], 0 when unknown). The odds of a pair carry the prior that two records
+/// match, about π over the number of persons, so "nobody" weighs 1 − π: where most records
+/// belong to someone on file (death records of pensioners), a record that resembles one
+/// person and nobody else is that person more likely than a pair alone says.
 /// A record that matches one twin well and the other a little still joins the first; one that
 /// matches two namesakes equally joins neither. When even its best pair with an ID's records
 /// ends below the probable threshold, or a person rejected a pair, that is a veto: the record
@@ -446,8 +489,10 @@ fn decide(
     records: &[Record],
     pairs: &[ScoredPair],
     contrary: &[(u32, u32, f64)],
+    linked: Option<f64>,
     settings: &Settings,
 ) -> (Vec<Edge>, Vec<Veto>) {
+    let nobody = 1.0 - linked.unwrap_or(0.0);
     let valid = |index: u32| records[index as usize].id.as_deref();
     let anchored = |pair: &ScoredPair| match (valid(pair.a), valid(pair.b)) {
         (None, Some(id)) => Some((pair.a, pair.b, id)),
@@ -503,7 +548,7 @@ fn decide(
             let probability = if odds.is_infinite() {
                 1.0
             } else {
-                odds / (1.0 + competing)
+                odds / (nobody + competing)
             };
             match strength(probability) {
                 Some(strength) => edges.push(Edge {
