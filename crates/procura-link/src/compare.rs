@@ -81,6 +81,7 @@ impl Comparison {
             ],
             Comparison::Id => &[
                 "仅一位之差或相邻颠倒 one character apart or two neighbours swapped",
+                "两位之差 two characters apart",
                 "不同 different",
             ],
             Comparison::Address => &[
@@ -406,21 +407,27 @@ fn id_level(a: &Record, b: &Record) -> Option<u8> {
         .compact
         .id_text
         .get(b.id.as_deref().or(b.id_digits.as_deref()))?;
-    let close = match (l.len(), r.len()) {
-        // A dropped check character: the first 17 agree.
-        (17, 18) | (18, 17) => l[..17] == r[..17],
-        // One character mistyped, or two neighbours swapped.
+    // Typing errors apart: a dropped check character and two swapped neighbours count as one.
+    let apart = match (l.len(), r.len()) {
+        (17, 18) | (18, 17) => (0..17).filter(|i| l[*i] != r[*i]).count() + 1,
         (x, y) if x == y => {
             let differing: Vec<usize> = (0..x).filter(|i| l[*i] != r[*i]).collect();
             match differing[..] {
-                [] | [_] => true,
-                [i, j] => j == i + 1 && l[i] == r[j] && l[j] == r[i],
-                _ => false,
+                [] | [_] => 1,
+                [i, j] if j == i + 1 && l[i] == r[j] && l[j] == r[i] => 1,
+                [_, _] => 2,
+                _ => 3,
             }
         }
-        _ => false,
+        _ => 3,
     };
-    Some(u8::from(!close))
+    // Two mistyped copies of one ID are often two characters apart; a valid ID and a copy of
+    // it with one error, one. Beyond that, another person's.
+    Some(match apart {
+        1 => 0,
+        2 => 1,
+        _ => 2,
+    })
 }
 
 fn address_level(a: &Record, b: &Record) -> Option<u8> {
@@ -587,7 +594,9 @@ mod tests {
         let other = record("张三", None, Some("110101199003071234"));
         assert_eq!(level(compare(&a, &typo), Comparison::Id), Some(0));
         assert_eq!(level(compare(&a, &cut), Comparison::Id), Some(0));
-        assert_eq!(level(compare(&a, &other), Comparison::Id), Some(1));
+        assert_eq!(level(compare(&a, &other), Comparison::Id), Some(2));
+        let two = record("张三", None, Some("440308199901111513"));
+        assert_eq!(level(compare(&a, &two), Comparison::Id), Some(1));
         assert_eq!(
             level(compare(&a, &record("张三", None, None)), Comparison::Id),
             None

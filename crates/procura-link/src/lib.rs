@@ -76,7 +76,10 @@ impl Default for Settings {
 /// (similar shapes, a dropped character, two characters swapped, and one given-name
 /// character different only under the same surname), the ID comparison counts two swapped
 /// neighbours as close.
-pub const MODEL_FORMAT: u32 = 2;
+/// 3: the ID comparison has a level for two characters apart (two mistyped copies of one ID);
+/// more look-alike characters; m of the name learned from pairs whose IDs are one typing error
+/// apart.
+pub const MODEL_FORMAT: u32 = 3;
 
 /// A trained model, saved as JSON and reused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -477,7 +480,7 @@ pub fn link(
 /// resembles compete for it: its pair with a record of ID `X` counts with probability
 /// `o_X / (1 − π + Σ o_Y)`, where `o_Y` are the match odds of its best pair with each valid ID
 /// `Y` and π the chance that the record belongs to a person with a valid ID at all
-/// ([`linked_share`], 0 when unknown). The odds of a pair carry the prior that two records
+/// ([`linked_share`], 0 when unknown or when the record has a damaged ID). The odds of a pair carry the prior that two records
 /// match, about π over the number of persons, so "nobody" weighs 1 − π: where most records
 /// belong to someone on file (death records of pensioners), a record that resembles one
 /// person and nobody else is that person more likely than a pair alone says.
@@ -492,7 +495,15 @@ fn decide(
     linked: Option<f64>,
     settings: &Settings,
 ) -> (Vec<Edge>, Vec<Veto>) {
-    let nobody = 1.0 - linked.unwrap_or(0.0);
+    // A record with a damaged ID says itself whether it is somebody's: π was learned from such
+    // records by their IDs, and their ID comparison carries it.
+    let nobody = |record: u32| {
+        if records[record as usize].id_digits.is_some() {
+            1.0
+        } else {
+            1.0 - linked.unwrap_or(0.0)
+        }
+    };
     let valid = |index: u32| records[index as usize].id.as_deref();
     let anchored = |pair: &ScoredPair| match (valid(pair.a), valid(pair.b)) {
         (None, Some(id)) => Some((pair.a, pair.b, id)),
@@ -548,7 +559,7 @@ fn decide(
             let probability = if odds.is_infinite() {
                 1.0
             } else {
-                odds / (nobody + competing)
+                odds / (nobody(*record) + competing)
             };
             match strength(probability) {
                 Some(strength) => edges.push(Edge {

@@ -190,7 +190,7 @@ pub fn initial_m(records: &[Record]) -> (Vec<Vec<f64>>, Vec<f64>) {
     let mut m = normalise(&table);
     // Nothing in ID-linked pairs says how often a damaged ID is one character off; start it
     // high and let EM decide.
-    m[Comparison::Id.index()] = vec![0.9, 0.1];
+    m[Comparison::Id.index()] = vec![0.8, 0.1, 0.1];
     (m, labelled)
 }
 
@@ -334,12 +334,19 @@ pub fn estimate_m(
     // Names of pairs whose IDs are one typing error apart (a digit, two neighbours, the check
     // character), from rules that do not block on the name.
     let mut typed = vec![0.0; Comparison::Name.levels().len()];
+    // IDs of pairs that agree on everything else (see `alike_but_id`).
+    let mut alike = vec![0.0; Comparison::Id.levels().len()];
     for (rule_index, rule) in rules.iter().enumerate() {
         let counts = pattern_counts(records, blocks, rule_index);
         if counts.is_empty() {
             continue;
         }
-        if !rule.comparisons().contains(&Comparison::Name) {
+        for (pattern, count) in &counts {
+            if let Some(level) = alike_but_id(*pattern) {
+                alike[level as usize] += *count as f64;
+            }
+        }
+        if !rule.blocks_on_name() {
             for (pattern, count) in &counts {
                 if compare::level(*pattern, Comparison::Id) == Some(0)
                     && let Some(level) = compare::level(*pattern, Comparison::Name)
@@ -374,11 +381,17 @@ pub fn estimate_m(
             if !trained[i] || (*c != Comparison::Name && labelled[i] >= PRIOR_PAIRS) {
                 return start[i].clone();
             }
-            let typed_pairs: f64 = typed.iter().sum();
-            if *c == Comparison::Name && typed_pairs >= TYPED_PAIRS {
+            let labels = match c {
+                Comparison::Name => Some(&typed),
+                Comparison::Id => Some(&alike),
+                _ => None,
+            };
+            if let Some(labels) = labels
+                && labels.iter().sum::<f64>() >= TYPED_PAIRS
+            {
                 // Half a pseudo-count per level, as for the pairs that share a valid ID.
-                let denominator = typed_pairs + 0.5 * typed.len() as f64;
-                return typed
+                let denominator = labels.iter().sum::<f64>() + 0.5 * labels.len() as f64;
+                return labels
                     .iter()
                     .map(|count| ((count + 0.5) / denominator).max(FLOOR))
                     .collect();
@@ -392,6 +405,24 @@ pub fn estimate_m(
                 .collect()
         })
         .collect()
+}
+
+/// The ID level of a pair that agrees on everything but the ID: the same name (up to
+/// traditional characters and dots), birth date, gender (or none given) and county (or none
+/// given). Such pairs are the same person far more often than their IDs alone could say, so
+/// they show how far apart one person's mistyped IDs are. EM could not: it took pairs of
+/// namesakes and of persons with like names and birth dates for matches, and put m(different)
+/// at 0.6.
+fn alike_but_id(pattern: Pattern) -> Option<u8> {
+    let id = compare::level(pattern, Comparison::Id)?;
+    let agrees = |comparison: Comparison, best: u8| {
+        compare::level(pattern, comparison).is_none_or(|level| level <= best)
+    };
+    (compare::level(pattern, Comparison::Name)? <= compare::name::SIMPLIFIED
+        && compare::level(pattern, Comparison::Birth)? == 0
+        && agrees(Comparison::Gender, 0)
+        && agrees(Comparison::Region, 0))
+    .then_some(id)
 }
 
 /// The prior that two random records are the same person: pairs sharing a valid ID, scaled up
