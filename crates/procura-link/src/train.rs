@@ -138,18 +138,31 @@ pub fn initial_m(records: &[Record]) -> (Vec<Vec<f64>>, Vec<f64>) {
             by_id.entry(id).or_default().push(index);
         }
     }
-    let mut table = empty_table();
-    let mut pairs = 0usize;
-    for group in by_id.values() {
-        for (i, a) in group.iter().enumerate().take(20) {
-            for b in group.iter().skip(i + 1).take(20) {
-                // The ID comparison is 0 by construction here; its m comes from EM.
-                let pattern = compare::compare(&records[*a], &records[*b])
-                    | (u32::from(NULL) << (Comparison::Id.index() * 4));
-                add_pattern(&mut table, pattern, 1.0);
-                pairs += 1;
+    // Two rows of one dataset with one ID are mostly one register's copies (a monthly pension
+    // row, the roll's old 15-digit entry); how two agencies write one person is what linkage
+    // faces. Pairs across datasets, then, unless there are too few of them (one dataset).
+    let sample = |across: bool| {
+        let mut table = empty_table();
+        let mut pairs = 0usize;
+        for group in by_id.values() {
+            for (i, a) in group.iter().enumerate().take(20) {
+                for b in group.iter().skip(i + 1).take(20) {
+                    if across && records[*a].source.dataset == records[*b].source.dataset {
+                        continue;
+                    }
+                    // The ID comparison is 0 by construction here; its m comes from EM.
+                    let pattern = compare::compare(&records[*a], &records[*b])
+                        | (u32::from(NULL) << (Comparison::Id.index() * 4));
+                    add_pattern(&mut table, pattern, 1.0);
+                    pairs += 1;
+                }
             }
         }
+        (table, pairs)
+    };
+    let (mut table, mut pairs) = sample(true);
+    if (pairs as f64) < PRIOR_PAIRS {
+        (table, pairs) = sample(false);
     }
     let labelled: Vec<f64> = table
         .iter()
