@@ -291,3 +291,69 @@ impl Blocks {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::record::{RawPerson, Source};
+
+    fn record(name: &str, birth: (i32, u32, u32), id: Option<&str>) -> Record {
+        Record::from_raw(
+            Source {
+                dataset: "d".into(),
+                version_id: 1,
+                row_id: 1,
+            },
+            &RawPerson {
+                name: Some(name.into()),
+                birth_date: NaiveDate::from_ymd_opt(birth.0, birth.1, birth.2),
+                person_id_raw: id.map(str::to_owned),
+                ..RawPerson::default()
+            },
+            NaiveDate::from_ymd_opt(2025, 6, 30).unwrap(),
+        )
+    }
+
+    fn shared(a: &Record, b: &Record) -> Vec<BlockingRule> {
+        BlockingRule::DEFAULT
+            .into_iter()
+            .filter(|rule| rule.key(a).is_some() && rule.key(a) == rule.key(b))
+            .collect()
+    }
+
+    #[test]
+    fn an_id_mistyped_in_its_birth_part_still_meets_its_person() {
+        let valid = record("周天伟", (1957, 8, 9), Some("330106195708091234"));
+        // The year and the declared birth date both mistyped, the name another altogether.
+        let year = record("赵四", (1977, 8, 9), Some("330106197708091234"));
+        assert_eq!(shared(&valid, &year), [BlockingRule::IdWithoutBirthYear]);
+        let day = record("赵四", (1957, 8, 19), Some("330106195708191234"));
+        assert_eq!(shared(&valid, &day), [BlockingRule::IdWithoutBirthMonthDay]);
+    }
+
+    #[test]
+    fn a_name_variant_with_a_birth_digit_off_still_meets_its_person() {
+        let person = record("李伟贵", (1948, 9, 23), None);
+        assert_eq!(
+            shared(&person, &record("李贵伟", (1948, 9, 27), None)),
+            [BlockingRule::SurnamePinyinBirthYearMonth]
+        );
+        assert_eq!(
+            shared(&person, &record("李贵", (1948, 8, 23), None)),
+            [BlockingRule::SurnamePinyinBirthYearDay]
+        );
+        assert_eq!(
+            shared(&person, &record("李伟", (1958, 9, 23), None)),
+            [BlockingRule::SurnamePinyinBirthMonthDay]
+        );
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for rule in BlockingRule::ALL {
+            assert_eq!(BlockingRule::parse(rule.code()), Some(rule));
+        }
+    }
+}
