@@ -293,8 +293,7 @@ fn em_session(
         // hand. Anchored on the ID pairs, m of every name variant stays near zero (m(homophone)
         // 0.02 on the data of tests/it/independent.rs, where only hand-typed records carry
         // name noise), and a one-character homophone with an exact birth date falls below the
-        // thresholds. The default rules train names only where blocking fixed the birth date
-        // or the ID's first 14 characters, which keeps EM's split "same person".
+        // thresholds. (EM's m of the name is the fallback only: see `estimate_m`.)
         for comparison in &active {
             let i = comparison.index();
             let anchor = anchor(*comparison, labelled);
