@@ -31,16 +31,53 @@ pub enum BlockingRule {
     NamePinyin,
     /// Same first 14 ID characters (region + birth date) of valid or damaged IDs.
     IdPrefix,
+    /// Same ID region, birth month and day and sequence number (characters 1–6 and 11–17):
+    /// an ID whose birth year was mistyped.
+    IdWithoutBirthYear,
+    /// Same ID region, birth year and sequence number (characters 1–10 and 15–17): an ID
+    /// whose birth month or day was mistyped.
+    IdWithoutBirthMonthDay,
+    /// Same surname pinyin, birth year and month: a name and a birth day both mistyped.
+    SurnamePinyinBirthYearMonth,
+    /// Same surname pinyin, birth year and day: a name and a birth month both mistyped.
+    SurnamePinyinBirthYearDay,
+    /// Same surname pinyin, birth month and day: a name and a birth year both mistyped.
+    SurnamePinyinBirthMonthDay,
 }
 
 impl BlockingRule {
-    /// The default rules, in order.
-    pub const DEFAULT: [BlockingRule; 5] = [
+    /// The default rules, in order. Every record with one fault in its ID (a digit, two
+    /// neighbours swapped, outside the region) meets its person under one of the ID rules
+    /// whatever its name and birth date; a record without an ID but with one fault in its name
+    /// (keeping the surname's reading) and one digit off in its birth date, under one of the
+    /// surname rules.
+    pub const DEFAULT: [BlockingRule; 10] = [
         BlockingRule::BirthDate,
         BlockingRule::NamePinyinBirthYear,
         BlockingRule::NamePinyinBirthMonthDay,
         BlockingRule::RegionName,
         BlockingRule::IdPrefix,
+        BlockingRule::IdWithoutBirthYear,
+        BlockingRule::IdWithoutBirthMonthDay,
+        BlockingRule::SurnamePinyinBirthYearMonth,
+        BlockingRule::SurnamePinyinBirthYearDay,
+        BlockingRule::SurnamePinyinBirthMonthDay,
+    ];
+
+    /// Every rule.
+    pub const ALL: [BlockingRule; 12] = [
+        BlockingRule::BirthDate,
+        BlockingRule::SurnamePinyinBirthYear,
+        BlockingRule::NamePinyinBirthYear,
+        BlockingRule::NamePinyinBirthMonthDay,
+        BlockingRule::RegionName,
+        BlockingRule::NamePinyin,
+        BlockingRule::IdPrefix,
+        BlockingRule::IdWithoutBirthYear,
+        BlockingRule::IdWithoutBirthMonthDay,
+        BlockingRule::SurnamePinyinBirthYearMonth,
+        BlockingRule::SurnamePinyinBirthYearDay,
+        BlockingRule::SurnamePinyinBirthMonthDay,
     ];
 
     /// The stable code.
@@ -53,35 +90,47 @@ impl BlockingRule {
             BlockingRule::RegionName => "region+name",
             BlockingRule::NamePinyin => "name_pinyin",
             BlockingRule::IdPrefix => "id_prefix",
+            BlockingRule::IdWithoutBirthYear => "id_without_birth_year",
+            BlockingRule::IdWithoutBirthMonthDay => "id_without_birth_month_day",
+            BlockingRule::SurnamePinyinBirthYearMonth => "surname_pinyin+birth_year_month",
+            BlockingRule::SurnamePinyinBirthYearDay => "surname_pinyin+birth_year_day",
+            BlockingRule::SurnamePinyinBirthMonthDay => "surname_pinyin+birth_month_day",
         }
     }
 
     /// Parses a code.
     pub fn parse(code: &str) -> Option<BlockingRule> {
-        [
-            BlockingRule::BirthDate,
-            BlockingRule::SurnamePinyinBirthYear,
-            BlockingRule::NamePinyinBirthYear,
-            BlockingRule::NamePinyinBirthMonthDay,
-            BlockingRule::RegionName,
-            BlockingRule::NamePinyin,
-            BlockingRule::IdPrefix,
-        ]
-        .into_iter()
-        .find(|r| r.code() == code)
+        BlockingRule::ALL.into_iter().find(|r| r.code() == code)
     }
 
     /// Comparisons whose levels the rule fixes (not trained in its EM session).
     pub fn comparisons(self) -> &'static [Comparison] {
         match self {
             BlockingRule::BirthDate => &[Comparison::Birth],
-            BlockingRule::SurnamePinyinBirthYear => &[],
+            BlockingRule::SurnamePinyinBirthYear
+            | BlockingRule::SurnamePinyinBirthYearMonth
+            | BlockingRule::SurnamePinyinBirthYearDay
+            | BlockingRule::SurnamePinyinBirthMonthDay
+            | BlockingRule::IdWithoutBirthYear
+            | BlockingRule::IdWithoutBirthMonthDay => &[],
             BlockingRule::NamePinyinBirthYear
             | BlockingRule::NamePinyinBirthMonthDay
             | BlockingRule::NamePinyin => &[Comparison::Name],
             BlockingRule::RegionName => &[Comparison::Name, Comparison::Region],
             BlockingRule::IdPrefix => &[Comparison::Birth, Comparison::Region],
         }
+    }
+
+    /// Whether the key holds anything of the name (its pairs' names are not a fair sample of
+    /// how names differ).
+    pub fn blocks_on_name(self) -> bool {
+        !matches!(
+            self,
+            BlockingRule::BirthDate
+                | BlockingRule::IdPrefix
+                | BlockingRule::IdWithoutBirthYear
+                | BlockingRule::IdWithoutBirthMonthDay
+        )
     }
 
     /// The record's key under this rule (`None`: the record is not blocked by it).
@@ -108,15 +157,41 @@ impl BlockingRule {
                 (birth.month(), birth.day()).hash(&mut hasher);
             }
             BlockingRule::NamePinyin => record.pinyin.as_deref()?.hash(&mut hasher),
-            BlockingRule::IdPrefix => record
-                .id
-                .as_deref()
-                .or(record.id_digits.as_deref())?
-                .get(..14)?
-                .hash(&mut hasher),
+            BlockingRule::IdPrefix => id_text(record)?.get(..14)?.hash(&mut hasher),
+            BlockingRule::IdWithoutBirthYear => {
+                let id = id_text(record)?;
+                id.get(..6)?.hash(&mut hasher);
+                id.get(10..17)?.hash(&mut hasher);
+            }
+            BlockingRule::IdWithoutBirthMonthDay => {
+                let id = id_text(record)?;
+                id.get(..10)?.hash(&mut hasher);
+                id.get(14..17)?.hash(&mut hasher);
+            }
+            BlockingRule::SurnamePinyinBirthYearMonth => {
+                record.surname_pinyin.as_deref()?.hash(&mut hasher);
+                let birth = record.birth?;
+                (birth.year(), birth.month()).hash(&mut hasher);
+            }
+            BlockingRule::SurnamePinyinBirthYearDay => {
+                record.surname_pinyin.as_deref()?.hash(&mut hasher);
+                let birth = record.birth?;
+                (birth.year(), birth.day()).hash(&mut hasher);
+            }
+            BlockingRule::SurnamePinyinBirthMonthDay => {
+                record.surname_pinyin.as_deref()?.hash(&mut hasher);
+                let birth = record.birth?;
+                (birth.month(), birth.day()).hash(&mut hasher);
+            }
         }
         Some(hasher.finish())
     }
+}
+
+/// The 18-character ID, or the digits of a damaged one (an old 15-digit ID is converted when
+/// valid; a damaged one is compared as written).
+fn id_text(record: &Record) -> Option<&str> {
+    record.id.as_deref().or(record.id_digits.as_deref())
 }
 
 /// Keys of every record under every rule, computed once.
@@ -214,5 +289,71 @@ impl Blocks {
                 )
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::record::{RawPerson, Source};
+
+    fn record(name: &str, birth: (i32, u32, u32), id: Option<&str>) -> Record {
+        Record::from_raw(
+            Source {
+                dataset: "d".into(),
+                version_id: 1,
+                row_id: 1,
+            },
+            &RawPerson {
+                name: Some(name.into()),
+                birth_date: NaiveDate::from_ymd_opt(birth.0, birth.1, birth.2),
+                person_id_raw: id.map(str::to_owned),
+                ..RawPerson::default()
+            },
+            NaiveDate::from_ymd_opt(2025, 6, 30).unwrap(),
+        )
+    }
+
+    fn shared(a: &Record, b: &Record) -> Vec<BlockingRule> {
+        BlockingRule::DEFAULT
+            .into_iter()
+            .filter(|rule| rule.key(a).is_some() && rule.key(a) == rule.key(b))
+            .collect()
+    }
+
+    #[test]
+    fn an_id_mistyped_in_its_birth_part_still_meets_its_person() {
+        let valid = record("周天伟", (1957, 8, 9), Some("330106195708091234"));
+        // The year and the declared birth date both mistyped, the name another altogether.
+        let year = record("赵四", (1977, 8, 9), Some("330106197708091234"));
+        assert_eq!(shared(&valid, &year), [BlockingRule::IdWithoutBirthYear]);
+        let day = record("赵四", (1957, 8, 19), Some("330106195708191234"));
+        assert_eq!(shared(&valid, &day), [BlockingRule::IdWithoutBirthMonthDay]);
+    }
+
+    #[test]
+    fn a_name_variant_with_a_birth_digit_off_still_meets_its_person() {
+        let person = record("李伟贵", (1948, 9, 23), None);
+        assert_eq!(
+            shared(&person, &record("李贵伟", (1948, 9, 27), None)),
+            [BlockingRule::SurnamePinyinBirthYearMonth]
+        );
+        assert_eq!(
+            shared(&person, &record("李贵", (1948, 8, 23), None)),
+            [BlockingRule::SurnamePinyinBirthYearDay]
+        );
+        assert_eq!(
+            shared(&person, &record("李伟", (1958, 9, 23), None)),
+            [BlockingRule::SurnamePinyinBirthMonthDay]
+        );
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for rule in BlockingRule::ALL {
+            assert_eq!(BlockingRule::parse(rule.code()), Some(rule));
+        }
     }
 }

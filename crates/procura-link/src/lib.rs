@@ -76,7 +76,10 @@ impl Default for Settings {
 /// (similar shapes, a dropped character, two characters swapped, and one given-name
 /// character different only under the same surname), the ID comparison counts two swapped
 /// neighbours as close.
-pub const MODEL_FORMAT: u32 = 2;
+/// 3: the ID comparison has a level for two characters apart (two mistyped copies of one ID);
+/// more look-alike characters; m of the name learned from pairs whose IDs are one typing error
+/// apart.
+pub const MODEL_FORMAT: u32 = 3;
 
 /// A trained model, saved as JSON and reused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -216,6 +219,69 @@ impl LinkResult {
     }
 }
 
+/// What scoring collects per rule: kept pairs, pairs below the keep threshold that count
+/// against a link, records with a damaged ID one typing error from a valid ID.
+type Folded = (Vec<ScoredPair>, Vec<(u32, u32, f64)>, Vec<u32>);
+
+/// Damaged IDs it takes to estimate [`LinkedShare`] from them.
+const TYPED_IDS: usize = 50;
+
+/// The share of records without a valid ID that belong to a person with a valid ID on file,
+/// estimated from the records whose ID was typed with an error: the share of them whose ID is
+/// one typing error from a valid ID among their candidate pairs. A record whose ID was mistyped
+/// was typed by hand like one without an ID; its ID says whom it belongs to without looking
+/// at the name or the birth date. Per dataset where it has enough damaged IDs (a register of
+/// deaths among pensioners and a hospital's claims differ), else over all datasets.
+#[derive(Debug, Clone, Default)]
+struct LinkedShare {
+    overall: Option<f64>,
+    by_dataset: Map<String, f64>,
+}
+
+impl LinkedShare {
+    fn estimate(records: &[Record], mut typed_linked: Vec<u32>) -> LinkedShare {
+        typed_linked.sort_unstable();
+        typed_linked.dedup();
+        // (damaged, linked) per dataset.
+        let mut counts: Map<&str, (usize, usize)> = Map::default();
+        for record in records
+            .iter()
+            .filter(|r| r.id.is_none() && r.id_digits.is_some())
+        {
+            counts.entry(record.source.dataset.as_str()).or_default().0 += 1;
+        }
+        for index in &typed_linked {
+            counts
+                .entry(records[*index as usize].source.dataset.as_str())
+                .or_default()
+                .1 += 1;
+        }
+        // Some persons have no other record at all: keep room for "nobody".
+        let share = |(damaged, linked): (usize, usize)| {
+            (damaged >= TYPED_IDS).then(|| (linked as f64 / damaged as f64).min(0.95))
+        };
+        let total = counts
+            .values()
+            .fold((0, 0), |(d, l), (x, y)| (d + x, l + y));
+        LinkedShare {
+            overall: share(total),
+            by_dataset: counts
+                .iter()
+                .filter_map(|(dataset, c)| Some(((*dataset).to_owned(), share(*c)?)))
+                .collect(),
+        }
+    }
+
+    /// π for a record without any ID (0 when unknown).
+    fn of(&self, record: &Record) -> f64 {
+        self.by_dataset
+            .get(&record.source.dataset)
+            .copied()
+            .or(self.overall)
+            .unwrap_or(0.0)
+    }
+}
+
 fn distinct(rows: Vec<Record>) -> (Vec<Record>, Vec<u32>) {
     // Callers usually pass distinct records already: check without copying keys first.
     let mut first: Map<&str, u32> = Map::default();
@@ -324,14 +390,23 @@ pub fn link(
     // names are still alike: evidence that the record is not that person, which a chain
     // through a third record must not overrule (see `decide`).
     let mut contrary: Vec<(u32, u32, f64)> = Vec::new();
+    // Records with a damaged ID one typing error from a valid ID (see `LinkedShare`).
+    let mut typed_linked: Vec<u32> = Vec::new();
     for rule_index in 0..settings.rules.len() {
-        let (kept, against) = blocks.fold_pairs(
+        let (kept, against, typed) = blocks.fold_pairs(
             &records,
             rule_index,
-            || (Vec::new(), Vec::new()),
-            |(mut kept, mut against): (Vec<ScoredPair>, Vec<(u32, u32, f64)>), a, b| {
+            || (Vec::new(), Vec::new(), Vec::new()),
+            |(mut kept, mut against, mut typed): Folded, a, b| {
                 let (ra, rb) = (&records[a as usize], &records[b as usize]);
                 let pattern = compare::compare(ra, rb);
+                if compare::level(pattern, Comparison::Id) == Some(0) {
+                    match (ra.id.is_some(), rb.id.is_some()) {
+                        (true, false) if rb.id_digits.is_some() => typed.push(b),
+                        (false, true) if ra.id_digits.is_some() => typed.push(a),
+                        _ => {}
+                    }
+                }
                 let (weight, probability) =
                     score::score(&model.parameters, &frequencies, ra, rb, pattern);
                 let judged = decisions.get(&(a.min(b), a.max(b))).copied();
@@ -350,17 +425,20 @@ pub fn link(
                 {
                     against.push((a, b, weight));
                 }
-                (kept, against)
+                (kept, against, typed)
             },
-            |(mut x, mut p), (mut y, mut q)| {
+            |(mut x, mut p, mut t), (mut y, mut q, mut v)| {
                 x.append(&mut y);
                 p.append(&mut q);
-                (x, p)
+                t.append(&mut v);
+                (x, p, t)
             },
         );
         pairs.extend(kept);
         contrary.extend(against);
+        typed_linked.extend(typed);
     }
+    let linked = LinkedShare::estimate(&records, typed_linked);
     // Confirmed pairs that no blocking rule produced still count.
     for ((a, b), same) in &decisions {
         if *same
@@ -390,7 +468,14 @@ pub fn link(
     let scoring = started.elapsed();
 
     let started = Instant::now();
-    let (edges, vetoes) = decide(&records, &pairs, &contrary, settings);
+    let (edges, vetoes) = decide(
+        &records,
+        &pairs,
+        &contrary,
+        &linked,
+        model.parameters.prior,
+        settings,
+    );
     let assignments = cluster::cluster(&records, edges, &vetoes);
     let clustering = started.elapsed();
 
@@ -436,8 +521,14 @@ pub fn link(
 /// Turns scored pairs into the edges clustering may take and the vetoes it must respect.
 ///
 /// A record without a valid ID is one person at most, so the persons with a valid ID it
-/// resembles compete for it: its pair with a record of ID `X` counts with probability
-/// `o_X / (1 + Σ o_Y)`, where `o_Y` are the match odds of its best pair with each valid ID `Y`.
+/// resembles compete for it, and so does "nobody on file": its pair with a record of ID `X`
+/// counts with probability `o_X / (1 − π + Σ o_Y)`, where `o_Y` are the match odds of its best
+/// pair with each valid ID `Y` under the prior π / K of being one given person's, and π the
+/// chance that the record belongs to one of the K persons with a valid ID at all
+/// ([`LinkedShare`]). Where most records belong to someone on file (death records of
+/// pensioners), a record that resembles one person and nobody else is that person more likely
+/// than a pair alone says. When π is unknown, or the record has a damaged ID, the odds are the
+/// pair's own and "nobody" weighs 1.
 /// A record that matches one twin well and the other a little still joins the first; one that
 /// matches two namesakes equally joins neither. When even its best pair with an ID's records
 /// ends below the probable threshold, or a person rejected a pair, that is a veto: the record
@@ -446,8 +537,31 @@ fn decide(
     records: &[Record],
     pairs: &[ScoredPair],
     contrary: &[(u32, u32, f64)],
+    linked: &LinkedShare,
+    prior: f64,
     settings: &Settings,
 ) -> (Vec<Edge>, Vec<Veto>) {
+    // Prior odds: "nobody" against each person with a valid ID. The pair weights carry the
+    // pairwise prior λ; a record's own prior of being a given person's is π / K (K persons with
+    // a valid ID), so each pair's odds are scaled by (π / K) / (λ / (1 − λ)). A record with a
+    // damaged ID says itself whether it is somebody's (π was learned from such records by
+    // their IDs, and their ID comparison carries it): pairwise prior and 1 for nobody.
+    let persons = {
+        let mut ids: Vec<&str> = records.iter().filter_map(|r| r.id.as_deref()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len().max(1) as f64
+    };
+    let prior_odds = prior / (1.0 - prior);
+    let priors = |record: u32| {
+        let record = &records[record as usize];
+        let share = linked.of(record);
+        if record.id_digits.is_some() || share <= 0.0 {
+            (1.0, 1.0)
+        } else {
+            (1.0 - share, share / persons / prior_odds)
+        }
+    };
     let valid = |index: u32| records[index as usize].id.as_deref();
     let anchored = |pair: &ScoredPair| match (valid(pair.a), valid(pair.b)) {
         (None, Some(id)) => Some((pair.a, pair.b, id)),
@@ -498,12 +612,13 @@ fn decide(
     keys.sort_unstable();
     for record in keys {
         let list = &best[record];
-        let competing: f64 = list.iter().map(|(_, odds, _)| odds).sum();
+        let (nobody, scale) = priors(*record);
+        let competing: f64 = list.iter().map(|(_, odds, _)| odds * scale).sum();
         for (id, odds, with) in list {
             let probability = if odds.is_infinite() {
                 1.0
             } else {
-                odds / (1.0 + competing)
+                odds * scale / (nobody + competing)
             };
             match strength(probability) {
                 Some(strength) => edges.push(Edge {

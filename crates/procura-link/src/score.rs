@@ -51,27 +51,50 @@ impl TermFrequencies {
         frequencies
     }
 
-    /// The chance that another person's record agrees with `record`'s name at `level`.
-    fn frequency(&self, record: &Record, level: u8) -> Option<f64> {
+    /// Records of `record`'s person spelled as it is: those with its valid ID and name, or the
+    /// record alone when it has no valid ID.
+    fn own(&self, record: &Record, simplified: &str) -> u32 {
+        record.id.as_ref().map_or(1, |id| {
+            self.own.get(&own_key(simplified, id)).copied().unwrap_or(1)
+        })
+    }
+
+    /// The chance that the record of a third person agrees with `record`'s name at `level`
+    /// (compared with `other`): the records spelled so (or, for a homophone, reading the same
+    /// but written otherwise), less those of the two persons the pair is about. A record
+    /// without an ID that is a pensioner's would otherwise count her two pension rows as
+    /// namesakes of hers, and a rare name would look twice or three times as common.
+    fn frequency(&self, record: &Record, other: &Record, level: u8) -> Option<f64> {
         let floor = 1.0 / self.total.max(1.0);
         let simplified = record.simplified.as_ref()?;
         let same_spelling = self.simplified.get(simplified).copied().unwrap_or(0);
+        let other_spelling = other.simplified.as_deref();
         let others = match level {
-            // Same name: every record spelled so, less the person's own.
+            // Same name: every record spelled so, less the persons' own.
             name::EXACT | name::SIMPLIFIED => {
-                let own = record.id.as_ref().map_or(1, |id| {
-                    self.own.get(&own_key(simplified, id)).copied().unwrap_or(1)
-                });
-                same_spelling.saturating_sub(own)
+                let mut others = same_spelling.saturating_sub(self.own(record, simplified));
+                if other_spelling == Some(simplified.as_str()) {
+                    others = others.saturating_sub(self.own(other, simplified));
+                }
+                others
             }
-            // Homophone: records that read the same but are written differently.
+            // Homophone: records that read the same but are written differently, less the
+            // other person's, written as the other record is.
             name::HOMOPHONE => {
                 let pinyin = record.pinyin.as_ref()?;
-                self.pinyin
+                let mut others = self
+                    .pinyin
                     .get(pinyin)
                     .copied()
                     .unwrap_or(0)
-                    .saturating_sub(same_spelling)
+                    .saturating_sub(same_spelling);
+                if let Some(spelling) = other_spelling
+                    && spelling != simplified
+                    && other.pinyin.as_ref() == Some(pinyin)
+                {
+                    others = others.saturating_sub(self.own(other, spelling));
+                }
+                others
             }
             _ => return None,
         };
@@ -81,7 +104,7 @@ impl TermFrequencies {
     /// The frequency for a pair: the more common of the two sides (as Splink does for fuzzy
     /// levels), so neither record's rarity is overstated.
     fn pair_frequency(&self, a: &Record, b: &Record, level: u8) -> Option<f64> {
-        match (self.frequency(a, level), self.frequency(b, level)) {
+        match (self.frequency(a, b, level), self.frequency(b, a, level)) {
             (Some(x), Some(y)) => Some(x.max(y)),
             (x, y) => x.or(y),
         }

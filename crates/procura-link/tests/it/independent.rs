@@ -1375,17 +1375,20 @@ fn independent_noise_is_linked_with_high_precision_and_recall() {
             m.overall.precision()
         );
     }
-    // FIXME: the target is a recall of 0.995 at both levels. Reached: about 0.98 at probable
-    // and 0.92 at strong. What is missing is mostly records with two faults at once (a name
-    // variant and a mistyped birth date, no ID, no county): their m is learned from pairs that
-    // share a valid ID, whose names were copied from one register and rarely differ.
+    // FIXME: the target is a recall of 0.995 at both levels. Reached: 0.996 at probable and
+    // 0.991 at strong. What is missing at strong is mostly records without an ID or a county
+    // whose birth date is one digit off and whose name is common (陈敏, 王芳) or a variant: the
+    // model's honest probability for them is 0.9 to 0.99 (another 陈敏 born one digit apart is
+    // not rare enough); and records whose person has a twin or a near-namesake with a
+    // homophone or look-alike name and the same birth date, which the competition between
+    // persons leaves below 0.99.
     assert!(
-        probable.overall.recall() >= 0.975,
+        probable.overall.recall() >= 0.995,
         "recall at probable: {:.4}",
         probable.overall.recall()
     );
     assert!(
-        strong.overall.recall() >= 0.91,
+        strong.overall.recall() >= 0.99,
         "recall at strong: {:.4}",
         strong.overall.recall()
     );
