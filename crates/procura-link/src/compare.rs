@@ -299,7 +299,7 @@ fn character_difference(a: &[u8], b: &[u8]) -> Difference {
         }
         let differing: Vec<usize> = (0..left.len()).filter(|i| left[*i] != right[*i]).collect();
         return match differing[..] {
-            [i] if similar_shape(left[i], right[i]) => Difference::SimilarShape,
+            [i] if procura_core::name::similar_shape(left[i], right[i]) => Difference::SimilarShape,
             [_] => Difference::OneCharacter,
             [i, j]
                 if left.len() >= 3 && j == i + 1 && left[i] == right[j] && left[j] == right[i] =>
@@ -329,35 +329,6 @@ fn character_difference(a: &[u8], b: &[u8]) -> Difference {
     } else {
         Difference::More
     }
-}
-
-static EXTRA_SHAPES_TSV: &str = include_str!("../data/similar_shape_extra.tsv");
-
-/// Whether two characters look alike: procura-core's generated table, and the pairs of
-/// `data/similar_shape_extra.tsv` it lacks (one stroke or one dot apart, read off handwriting
-/// or scans, which the typed-essay corpora behind the generated table under-count).
-pub fn similar_shape(a: char, b: char) -> bool {
-    static EXTRA: std::sync::OnceLock<Vec<(char, char)>> = std::sync::OnceLock::new();
-    if procura_core::name::similar_shape(a, b) {
-        return true;
-    }
-    let extra = EXTRA.get_or_init(|| {
-        let mut pairs: Vec<(char, char)> = EXTRA_SHAPES_TSV
-            .lines()
-            .filter(|line| !line.starts_with('#'))
-            .filter_map(|line| {
-                let mut chars = line.split('\t').map(|field| field.chars().next());
-                let (Some(Some(x)), Some(Some(y))) = (chars.next(), chars.next()) else {
-                    return None;
-                };
-                Some((x.min(y), x.max(y)))
-            })
-            .collect();
-        pairs.sort_unstable();
-        pairs.dedup();
-        pairs
-    });
-    a != b && extra.binary_search(&(a.min(b), a.max(b))).is_ok()
 }
 
 fn birth_level(a: &Compact, b: &Compact) -> Option<u8> {
