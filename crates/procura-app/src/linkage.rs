@@ -45,7 +45,7 @@ pub struct LinkRequest {
     pub retrain: bool,
     /// Pairs at or above this probability are `probable` links (default 0.9).
     pub probable: Option<f64>,
-    /// Pairs at or above this probability are `strong` links (default 0.99).
+    /// Pairs at or above this probability are `strong` links (default 0.95).
     pub strong: Option<f64>,
     /// Blocking rules by code, in order (empty: the defaults).
     pub rules: Vec<String>,
@@ -790,7 +790,8 @@ impl App {
         Ok(input.records[index as usize].key.clone())
     }
 
-    /// Pairs waiting for a person's decision: scored between the probable threshold and 0.99,
+    /// Pairs waiting for a person's decision: scored between the probable and the (default)
+    /// strong threshold,
     /// not yet judged, most uncertain first.
     pub async fn link_review(&self, actor: &Actor, limit: usize) -> Result<Vec<ReviewPair>> {
         self.require(actor, crate::Capability::ReadClues, "linkage")
@@ -818,7 +819,9 @@ impl App {
         let batches = engine
             .sql(&format!(
                 "SELECT left_key, right_key, left_record, right_record, left_name, right_name, probability FROM pairs \
-                 WHERE judged IS NULL AND probability < 0.99 ORDER BY abs(probability - 0.95), left_key, right_key LIMIT {limit}"
+                 WHERE judged IS NULL AND probability < {strong} ORDER BY abs(probability - {middle}), left_key, right_key LIMIT {limit}",
+                strong = Settings::default().strong,
+                middle = (Settings::default().strong + Settings::default().probable) / 2.0,
             ))
             .await?;
         let mut out = Vec::new();
@@ -923,8 +926,12 @@ fn settings(request: &LinkRequest) -> Result<Settings> {
             .map(|code| {
                 BlockingRule::parse(code.trim()).ok_or_else(|| {
                     Error::Invalid(format!(
-                        "unknown blocking rule `{code}`; known: birth_date, surname_pinyin+birth_year, \
-                         name_pinyin+birth_year, name_pinyin+birth_month_day, region+name, name_pinyin, id_prefix"
+                        "unknown blocking rule `{code}`; known: {}",
+                        BlockingRule::ALL
+                            .iter()
+                            .map(|r| r.code())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ))
                 })
             })

@@ -32,7 +32,7 @@ pub(crate) enum LinkCommand {
         /// Probability at which a pair becomes a `probable` link (default 0.9)
         #[arg(long)]
         probable: Option<f64>,
-        /// Probability at which a pair becomes a `strong` link (default 0.99)
+        /// Probability at which a pair becomes a `strong` link (default 0.95)
         #[arg(long)]
         strong: Option<f64>,
         /// Blocking rules, in order (default: birth_date,name_pinyin+birth_year,region+name,id_prefix;
