@@ -408,6 +408,22 @@ impl App {
                 })
             })?;
             let info = self.version_info(record)?;
+            // `--bind role.field=处罚事由`: a column may be named by its header as written.
+            if let Some(role_overrides) = overrides.get_mut(&input.role) {
+                for wanted in role_overrides.values_mut() {
+                    if info.columns.iter().any(|c| &c.name == wanted) {
+                        continue;
+                    }
+                    let cleaned = procura_core::field::clean_header(wanted);
+                    if let Some(column) = info
+                        .columns
+                        .iter()
+                        .find(|c| procura_core::field::clean_header(&c.source) == cleaned)
+                    {
+                        *wanted = column.name.clone();
+                    }
+                }
+            }
             let link = role_link(
                 input,
                 &info,

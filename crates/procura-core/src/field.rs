@@ -408,6 +408,13 @@ const EXACT: &[(&str, &str, FieldType)] = &[
     ("入院日期", "admission_date", FieldType::Date),
     ("诊断", "diagnosis", FieldType::Text),
     ("医保统筹支付金额", "insurance_paid", FieldType::Amount),
+    ("统筹支付金额", "insurance_paid", FieldType::Amount),
+    ("统筹基金支付金额", "insurance_paid", FieldType::Amount),
+    ("基金支付金额", "insurance_paid", FieldType::Amount),
+    ("医保基金支付金额", "insurance_paid", FieldType::Amount),
+    ("医疗总费用", "total_cost", FieldType::Amount),
+    ("医疗费用总额", "total_cost", FieldType::Amount),
+    ("总费用", "total_cost", FieldType::Amount),
     ("事故编号", "accident_no", FieldType::CaseNumber),
     ("事故日期", "accident_date", FieldType::Date),
     ("责任认定", "liability", FieldType::Text),
@@ -527,7 +534,9 @@ pub fn recognise_header(header: &str) -> HeaderMatch {
     if ends(&["时间"]) {
         return keep(FieldType::DateTime);
     }
-    if unit.is_some() || contains(&["金额", "罚款", "罚金", "数额", "款额"]) || ends(&["额"])
+    if unit.is_some()
+        || contains(&["金额", "罚款", "罚金", "数额", "款额"])
+        || ends(&["额", "费用", "费"])
     {
         return keep(FieldType::Amount);
     }
@@ -836,6 +845,9 @@ mod tests {
         check_header("审批日期", "审批日期", FieldType::Date);
         check_header("发放年月", "pay_month", FieldType::Month);
         check_header("统一社会信用代码", "org_id", FieldType::OrgId);
+        check_header("医疗总费用", "total_cost", FieldType::Amount);
+        check_header("统筹支付金额", "insurance_paid", FieldType::Amount);
+        check_header("诉讼费", "诉讼费", FieldType::Amount);
         check_header("血液酒精含量(mg/100ml)", "bac", FieldType::Number);
         let unknown = recognise_header("经办人意见");
         assert!(!unknown.recognised);

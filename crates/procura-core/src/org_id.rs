@@ -197,7 +197,7 @@ pub fn organization_code_check_character(body: &str) -> Option<char> {
 /// not it is a valid number. For comparing a mistyped code with valid ones (linkage), never
 /// for storing as a value.
 pub fn clean(raw: &str) -> String {
-    text::compact(raw)
+    text::compact(text::unwrap_excel_text(raw))
         .chars()
         .filter(|c| !matches!(c, '-' | '\'' | '"' | '_'))
         .map(|c| c.to_ascii_uppercase())

@@ -220,7 +220,7 @@ pub fn upgrade_15(id15: &str) -> Option<String> {
 /// Removes what agency exports wrap around ID numbers: spaces of every width, dashes, an
 /// Excel text apostrophe, quotes, full-width digits; upper-cases `x`.
 pub fn clean(raw: &str) -> String {
-    text::compact(raw)
+    text::compact(text::unwrap_excel_text(raw))
         .chars()
         .filter(|c| !matches!(c, '-' | '\'' | '"' | '_' | '\u{2010}'..='\u{2015}'))
         .map(|c| c.to_ascii_uppercase())

@@ -45,6 +45,20 @@ pub fn compact(input: &str) -> String {
         .collect()
 }
 
+/// The text inside Excel's text-formula wrapper `="…"`, which exports use so that Excel keeps
+/// an ID's 18 digits (`="330602195208107435"`); other text unchanged. Only the whole value
+/// wrapped counts: `=A1` or `a="b"` stay as they are.
+pub fn unwrap_excel_text(input: &str) -> &str {
+    let trimmed = trim_invisible(input);
+    match trimmed
+        .strip_prefix("=\"")
+        .and_then(|rest| rest.strip_suffix('"'))
+    {
+        Some(inner) if !inner.contains('"') => inner,
+        _ => input,
+    }
+}
+
 /// Trims invisible characters (not only ASCII whitespace) from both ends.
 pub fn trim_invisible(input: &str) -> &str {
     input.trim_matches(is_invisible)
@@ -53,6 +67,18 @@ pub fn trim_invisible(input: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn excel_text_wrappers_are_unwrapped_and_nothing_else() {
+        assert_eq!(
+            unwrap_excel_text("=\"330602195208107435\""),
+            "330602195208107435"
+        );
+        assert_eq!(unwrap_excel_text(" =\"91330602MA01\" "), "91330602MA01");
+        for other in ["=A1", "a=\"b\"", "=\"a\"b\"", "\"x\"", "=\""] {
+            assert_eq!(unwrap_excel_text(other), other);
+        }
+    }
 
     #[test]
     fn full_width_digits_and_letters_become_ascii() {

@@ -64,8 +64,11 @@ pub struct UnitPlan {
     pub display: String,
     /// For each planned column, the index of its cell in this unit's rows.
     pub indices: Vec<Option<usize>>,
-    /// The header width: delimited rows must have exactly this many fields.
+    /// The header width: delimited rows may not have more fields (fewer: the missing trailing
+    /// ones are empty).
     pub width: usize,
+    /// The header's names, cleaned, to recognise the header line repeated in the data.
+    pub header: Vec<String>,
     /// Whether rows come from a delimited text file (field counts are checked strictly).
     pub delimited: bool,
     /// The epoch of Excel serials in this unit's date, datetime and month columns.
@@ -128,6 +131,8 @@ pub struct ChunkStats {
     pub rows_dropped: u64,
     /// Refusal reasons.
     pub rejected: IssueSummary,
+    /// Layout repairs of rows that were read (short rows padded).
+    pub repaired: IssueSummary,
     /// Per column.
     pub columns: Vec<ColumnStats>,
 }
@@ -398,6 +403,26 @@ pub fn normalize_chunk(
             note_fault(Location::row(&unit.display, row.row), reason);
             continue;
         }
+        if unit.delimited && row.cells.len() < unit.width {
+            // Trailing empty fields left out by the export: read as empty, and said so.
+            let reason = format!(
+                "row has {} fields, the header has {}: the missing trailing fields are read as empty",
+                row.cells.len(),
+                unit.width
+            );
+            let location = Location::row(&unit.display, row.row);
+            let preview: Vec<String> = row.cells.iter().map(Cell::to_text).collect();
+            stats.repaired.record("short_row_padded", || {
+                Example::new(
+                    location.clone(),
+                    "short_row_padded",
+                    &preview.join(" | "),
+                    reason.clone(),
+                )
+            });
+            // `--strict` refuses what it had to repair.
+            note_fault(location, reason);
+        }
         stats.rows_kept += 1;
         row_ids.append_value(ordinal);
         sources.append_value(&unit.display);
@@ -447,10 +472,19 @@ pub fn normalize_chunk(
                 unit: column.unit,
                 excel_dates: unit.excel_dates,
             };
+            // `="330602…"`: Excel's text wrapper around any value, not part of it.
+            let unwrapped = procura_core::text::unwrap_excel_text(&raw_text);
+            let unwrapped_cell;
+            let cell = if unwrapped.len() == raw_text.len() {
+                cell
+            } else {
+                unwrapped_cell = Cell::Text(unwrapped.to_owned());
+                &unwrapped_cell
+            };
             match normalize_cell(
                 column.field_type,
                 cell,
-                &raw_text,
+                unwrapped,
                 &context,
                 &mut column_stats.notes,
             ) {
@@ -492,7 +526,7 @@ pub fn normalize_chunk(
                 raw.append_value(&raw_text);
             }
             if let Some(key) = &mut builders.key {
-                key.append_option(field::case_no_key(&raw_text));
+                key.append_option(field::case_no_key(unwrapped));
             }
             if is_key {
                 key_hashes[key_slot].push(key_hash);
@@ -542,6 +576,27 @@ fn reject(stats: &mut ChunkStats, display: &str, row: u64, code: &str, reason: &
     });
 }
 
+/// Whether a row is the header line repeated: at least two cells, and four in five of its
+/// filled cells, equal the header's name in their position.
+fn is_repeated_header(row: &RawRow, unit: &UnitPlan) -> bool {
+    let filled: Vec<(usize, String)> = row
+        .cells
+        .iter()
+        .enumerate()
+        .filter(|(_, cell)| !cell.is_blank())
+        .map(|(i, cell)| (i, field::clean_header(&cell.as_text())))
+        .collect();
+    let same = filled
+        .iter()
+        .filter(|(i, text)| {
+            unit.header
+                .get(*i)
+                .is_some_and(|h| !h.is_empty() && h == text)
+        })
+        .count();
+    same >= 2 && same * 5 >= filled.len() * 4
+}
+
 /// Structural problems of a single row.
 pub(crate) fn row_fault(row: &RawRow, unit: &UnitPlan) -> Option<(&'static str, String)> {
     let last_filled = row
@@ -558,14 +613,28 @@ pub(crate) fn row_fault(row: &RawRow, unit: &UnitPlan) -> Option<(&'static str, 
             ),
         ));
     }
-    if unit.delimited && row.cells.len() < unit.width {
+    // A short row is an export that leaves out trailing empty fields, unless a field holds a
+    // line break: then a quote left open swallowed the rest of the row (or of the file).
+    if unit.delimited
+        && row.cells.len() < unit.width
+        && row
+            .cells
+            .iter()
+            .any(|cell| matches!(cell, Cell::Text(text) if text.contains(['\n', '\r'])))
+    {
         return Some((
             "too_few_fields",
             format!(
-                "row has {} fields, the header has {}",
+                "row has {} fields, the header has {}, and a field runs over a line break (a quote left open?)",
                 row.cells.len(),
                 unit.width
             ),
+        ));
+    }
+    if is_repeated_header(row, unit) {
+        return Some((
+            "repeated_header",
+            "the header line again (a paged export), not data".into(),
         ));
     }
     if unit.delimited

@@ -255,6 +255,11 @@ fn unit_plans(units: &[Unit], headers: &[Header], columns: &[PlannedColumn]) -> 
                 })
                 .collect(),
             width: header.names.len(),
+            header: header
+                .names
+                .iter()
+                .map(|h| field::clean_header(h))
+                .collect(),
             delimited: unit.file.format == Format::Delimited,
             excel_dates: unit.excel_dates,
         })
@@ -982,6 +987,7 @@ fn write_all<W: Write + Send>(
 struct Accumulated {
     per_unit: Vec<UnitCounts>,
     rejected: crate::quality::IssueSummary,
+    repaired: crate::quality::IssueSummary,
     columns: Vec<normalize::ColumnStats>,
     rows: DuplicateCounter,
     keys: Vec<(String, DuplicateCounter)>,
@@ -1100,6 +1106,7 @@ impl Accumulated {
         Accumulated {
             per_unit: vec![UnitCounts::default(); n_units],
             rejected: Default::default(),
+            repaired: Default::default(),
             columns: vec![Default::default(); columns.len()],
             rows: DuplicateCounter::new(scratch),
             keys: columns
@@ -1124,6 +1131,7 @@ impl Accumulated {
             unit.dropped += stats.rows_dropped;
         }
         self.rejected.merge(stats.rejected);
+        self.repaired.merge(stats.repaired);
         for (total, chunk) in self.columns.iter_mut().zip(stats.columns) {
             total.filled += chunk.filled;
             total.empty += chunk.empty;
@@ -1201,6 +1209,7 @@ impl Accumulated {
             report.blank_rows += reader.map_or(0, |r| r.blank_rows);
         }
         report.rejected = self.rejected;
+        report.repaired = self.repaired;
         report.dropped_duplicates = self.dropped_examples;
         for (column, stats) in columns.iter().zip(self.columns) {
             report.columns.push(ColumnQuality {

@@ -29,6 +29,11 @@ pub struct QualityReport {
     pub blank_rows: u64,
     /// Rejection reasons with counts and examples.
     pub rejected: IssueSummary,
+    /// Rows read after a repair of their layout, with counts and examples:
+    /// `short_row_padded`, a delimited row that leaves out trailing empty fields (many
+    /// exporters do), its missing cells read as empty.
+    #[serde(default)]
+    pub repaired: IssueSummary,
     /// One entry per dataset column. Its counts cover every row that was not rejected, rows
     /// later dropped as duplicates included.
     pub columns: Vec<ColumnQuality>,

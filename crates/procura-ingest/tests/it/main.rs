@@ -4,6 +4,7 @@
 mod case_numbers;
 mod csv_rows;
 mod duplicates;
+mod layout;
 mod months;
 mod parties;
 mod sheets;
