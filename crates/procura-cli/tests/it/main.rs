@@ -4,6 +4,7 @@
 mod audit;
 mod catalog;
 mod fixtures;
+mod independent_exports;
 mod ingest;
 mod linkage;
 mod malformed;
