@@ -405,6 +405,12 @@ step('e. 模型管理员 runs model M35 and sees its clue count', async () => {
   const before = await runs.count()
   if (before < 1) throw new Error('no earlier run of M35 listed, though the demo ran every model')
   await tid('model-run-M35').click()
+  // Before the run, the dialog says what the run assumes: the demo's roles join through
+  // entity linkage, and the optional 决定书文号 binding is named if absent.
+  const notices = visible('run-notices')
+  await notices.waitFor()
+  const said = (await notices.textContent()).replace(/\s+/g, ' ')
+  if (!said.includes('实体关联')) throw new Error(`the run dialog does not say the roles join through linkage: ${said}`)
   await visible('run-start').click()
   const done = visible('job-done')
   await done.waitFor({ timeout: JOB_TIMEOUT_MS })

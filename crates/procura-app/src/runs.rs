@@ -77,8 +77,8 @@ pub struct RunInfo {
     /// Who.
     pub actor: String,
     /// What the run said before it ran: fields bound by type, optional fields left empty,
-    /// roles joined through entity linkage (Chinese first).
-    pub notices: Vec<String>,
+    /// roles joined through entity linkage (Chinese and English).
+    pub notices: Vec<procura_models::manifest::Names>,
 }
 
 /// Stages a run goes through, for progress display.
@@ -86,7 +86,7 @@ pub trait RunProgress: Sync {
     /// A stage starts (`binding`, `executing`, `recording`).
     fn stage(&self, _model_id: &str, _stage: &str) {}
     /// Something the person should know before the model runs (see [`RunInfo::notices`]).
-    fn notice(&self, _model_id: &str, _text: &str) {}
+    fn notice(&self, _model_id: &str, _notice: &procura_models::manifest::Names) {}
 }
 
 /// Ignores progress.
@@ -264,7 +264,11 @@ impl App {
 
     /// What a run of the model would say before it runs (see [`RunInfo::notices`]): binds
     /// and compiles as [`App::run_model`] does, runs nothing. Binding errors are errors.
-    pub async fn plan_run(&self, actor: &Actor, request: &RunRequest) -> Result<Vec<String>> {
+    pub async fn plan_run(
+        &self,
+        actor: &Actor,
+        request: &RunRequest,
+    ) -> Result<Vec<procura_models::manifest::Names>> {
         self.may_run_model(actor, &request.model).await?;
         let entry = self.model(actor, &request.model)?;
         let (inputs, _) = self.bind_inputs(&entry.model, &request.bindings).await?;

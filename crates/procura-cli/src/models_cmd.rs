@@ -442,7 +442,7 @@ pub(crate) async fn runs(app: &App, actor: &Actor, command: RunsCommand) -> Resu
                     .join(", ")
             );
             for notice in &info.notices {
-                outln!("注意 notice: {notice}");
+                outln!("注意 {}\n  notice: {}", notice.zh, notice.en);
             }
             let mut out = table();
             out.set_header(vec![

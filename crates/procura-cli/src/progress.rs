@@ -71,9 +71,9 @@ impl procura_app::runs::RunProgress for RunSpinner {
         self.bar.set_message(label.to_owned());
     }
 
-    fn notice(&self, model_id: &str, text: &str) {
+    fn notice(&self, model_id: &str, notice: &procura_app::model_format::Names) {
         // Printed above the spinner (on stderr), so that it stays when the spinner goes.
         self.bar
-            .suspend(|| eprintln!("注意 notice [{model_id}]: {text}"));
+            .suspend(|| eprintln!("注意 [{model_id}]: {}\n  notice: {}", notice.zh, notice.en));
     }
 }

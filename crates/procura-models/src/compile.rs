@@ -146,14 +146,25 @@ pub fn check(model: &Model) -> Result<()> {
 
     let roles: Vec<&str> = model.inputs.iter().map(|i| i.role.as_str()).collect();
     let mut names: Vec<String> = Vec::new();
-    for (index, key) in model.clue.key.iter().enumerate() {
+    for (index, key) in model.clue.effective_key(true).iter().enumerate() {
         if !matches!(model.rule, Rule::Sql { .. }) {
             let (role_name, field) = key
                 .split_once('.')
                 .ok_or_else(|| bad(format!("clue key `{key}` must be `role.field`")))?;
             field_of(role_name, field).map_err(|why| bad(format!("clue key `{key}`: {why}")))?;
         }
-        names.push(model.clue.key_name(index));
+        // Record keys have their own column names (`__record_key_<n>`), so a clue field may
+        // show the same value under its usual name.
+        if index < model.clue.key.len() {
+            names.push(model.clue.key_name(index));
+        }
+    }
+    if !model.clue.record_key.is_empty()
+        && matches!(model.rule, Rule::Ratio { .. } | Rule::Sql { .. })
+    {
+        return Err(bad(
+            "record_key: a ratio or SQL rule decides its own clue key".into(),
+        ));
     }
     let mut expressions: Vec<(String, &String)> = model
         .clue
@@ -435,6 +446,26 @@ fn role_column(field: &BoundField, prefix: &str) -> String {
     }
 }
 
+/// Whether the run asks for one clue per record (`clue_per = "record"`); only a model with a
+/// `record_key` has the parameter.
+fn per_record(model: &Model, params: &BTreeMap<String, ParamValue>) -> Result<bool> {
+    match params.get("clue_per") {
+        None => Ok(false),
+        Some(ParamValue::Text(text)) => match text.as_str() {
+            "subject" | "对象" => Ok(false),
+            "record" | "记录" => Ok(true),
+            other => Err(Error::Binding(format!(
+                "model {}: clue_per `{other}` is not subject (每个对象一条) or record (每条记录一条)",
+                model.meta.id
+            ))),
+        },
+        Some(other) => Err(Error::Binding(format!(
+            "clue_per `{}` is not text",
+            other.display()
+        ))),
+    }
+}
+
 /// The value of a rule's yes/no: fixed, or its boolean parameter's.
 fn flag(model: &Model, params: &BTreeMap<String, ParamValue>, flag: &Flag) -> Result<bool> {
     match flag {
@@ -559,8 +590,37 @@ pub fn compile(
         let _ = writeln!(sql, "{} AS ({body}),", input.role);
     }
 
-    let key_names: Vec<String> = (0..model.clue.key.len())
-        .map(|i| model.clue.key_name(i))
+    let per_record = per_record(model, params)?;
+    if per_record {
+        for key in &model.clue.record_key {
+            let Some((role, field)) = key.split_once('.') else {
+                continue;
+            };
+            let unbound = bindings.iter().any(|b| {
+                b.role == role
+                    && b.fields
+                        .iter()
+                        .any(|f| f.field == field && f.column.is_none())
+            });
+            if unbound {
+                return Err(Error::Binding(format!(
+                    "model {}: clue_per=record needs {key}, which is not bound; bind it with --bind {key}=COLUMN",
+                    model.meta.id
+                )));
+            }
+        }
+    }
+    let key_expressions = model.clue.effective_key(per_record);
+    let key_names: Vec<String> = key_expressions
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            if i < model.clue.key.len() {
+                manifest::key_name(k)
+            } else {
+                format!("__record_key_{}", i - model.clue.key.len())
+            }
+        })
         .collect();
     let keys_from = |expressions: &[String]| -> String {
         expressions
@@ -570,7 +630,7 @@ pub fn compile(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let clue_keys = keys_from(&model.clue.key);
+    let clue_keys = keys_from(&key_expressions);
     let reference_date = params
         .get("reference_date")
         .map(ParamValue::sql_literal)

@@ -55,8 +55,8 @@ pub struct ModelMeta {
     pub organisation: String,
 }
 
-/// A name in Chinese and English.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// A name (or any short text) in Chinese and English.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Names {
     /// 中文名称.
@@ -412,6 +412,10 @@ pub struct QuantityRef {
 pub struct ClueSpec {
     /// Key expressions (`role.field`); model id + key values = the fingerprint.
     pub key: Vec<String>,
+    /// Key expressions added when the run asks for one clue per record (parameter
+    /// `clue_per = "record"`, declared automatically when this is not empty): one clue per
+    /// penalty instead of per person, say.
+    pub record_key: Vec<String>,
     /// Title template with `{field}` placeholders.
     pub title: String,
     /// SQL expression over the named fields giving `high`, `medium` or `low`.
@@ -428,6 +432,16 @@ impl ClueSpec {
     /// The output name of key expression `index` (`pensions.person_id` → `person_id`).
     pub fn key_name(&self, index: usize) -> String {
         key_name(&self.key[index])
+    }
+
+    /// The key expressions of a run: `key`, and `record_key` after it when one clue per
+    /// record is asked for.
+    pub fn effective_key(&self, per_record: bool) -> Vec<String> {
+        let mut key = self.key.clone();
+        if per_record {
+            key.extend(self.record_key.iter().cloned());
+        }
+        key
     }
 }
 
@@ -522,6 +536,8 @@ struct RawParameter {
 #[serde(deny_unknown_fields)]
 struct RawClue {
     key: Vec<String>,
+    #[serde(default)]
+    record_key: Vec<String>,
     title: String,
     severity: String,
     #[serde(default)]
@@ -663,8 +679,18 @@ pub fn parse(text: &str, sql_files: &dyn Fn(&str) -> Option<String>) -> Result<M
             .ok_or_else(|| bad(format!("clue field `{name}` must be a string expression")))?;
         fields.push((name, expression.to_owned()));
     }
+    if !raw.clue.record_key.is_empty() && !parameters.iter().any(|p| p.name == "clue_per") {
+        parameters.push(Parameter {
+            name: "clue_per".into(),
+            value: ParamType::Text("subject".into()),
+            label: "线索粒度（subject 每个对象一条 / record 每条记录一条） / one clue per subject or per record".into(),
+            min: None,
+            max: None,
+        });
+    }
     let clue = ClueSpec {
         key: raw.clue.key,
+        record_key: raw.clue.record_key,
         title: raw.clue.title,
         severity: raw.clue.severity,
         amount: raw.clue.amount,

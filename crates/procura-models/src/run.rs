@@ -15,7 +15,7 @@ use crate::binding::{self, Column, ParamValue};
 use crate::compile::{self, Compiled};
 use crate::engine::{Engine, TableSource};
 use crate::error::{Error, Result};
-use crate::manifest::Model;
+use crate::manifest::{Model, Names};
 
 /// One role bound to a dataset version.
 #[derive(Debug, Clone)]
@@ -95,9 +95,9 @@ pub struct Prepared {
     today: NaiveDate,
     /// The parameter values.
     pub params: BTreeMap<String, ParamValue>,
-    /// What a person should know before the run, in Chinese first: fields bound by type,
+    /// What a person should know before the run (Chinese and English): fields bound by type,
     /// optional fields left empty, roles joined through entity linkage.
-    pub notices: Vec<String>,
+    pub notices: Vec<Names>,
 }
 
 impl Prepared {
@@ -194,7 +194,8 @@ fn notices(
     inputs: &[BoundInput],
     bindings: &[binding::RoleBinding],
     params: &BTreeMap<String, ParamValue>,
-) -> Vec<String> {
+) -> Vec<Names> {
+    let notice = |zh: String, en: String| Names { zh, en };
     let mut notices = Vec::new();
     for role_binding in bindings {
         let role = &role_binding.role;
@@ -204,8 +205,9 @@ fn notices(
                 .iter()
                 .find(|i| &i.role == role)
                 .map_or("", |i| i.label.as_str());
-            notices.push(format!(
-                "可选输入 {role}（{label}）没有数据集，按无记录处理；有此数据时请导入或用 --bind {role}=数据集 绑定 / optional input {role} has no dataset and counts as having no records; ingest one or bind it with --bind {role}=DATASET"
+            notices.push(notice(
+                format!("可选输入 {role}（{label}）没有数据集，按无记录处理；有此数据时请导入或用 --bind {role}=数据集 绑定"),
+                format!("optional input {role} has no dataset and counts as having no records; ingest one or bind it with --bind {role}=DATASET"),
             ));
             continue;
         }
@@ -217,13 +219,14 @@ fn notices(
             let name = &field.field;
             match (field.how, &field.column) {
                 (binding::BoundBy::Type, Some((column, _))) if column != name => {
-                    notices.push(format!(
-                        "{role}.{name} 按类型绑定到数据集 {dataset} 的列 {column}（无同名列），如不对请用 --bind {role}.{name}=列名 指定 / bound by type to column {column} of {dataset} (no column named {name}); bind another with --bind {role}.{name}=COLUMN"
+                    notices.push(notice(
+                        format!("{role}.{name} 按类型绑定到数据集 {dataset} 的列 {column}（无同名列），如不对请用 --bind {role}.{name}=列名 指定"),
+                        format!("{role}.{name} is bound by type to column {column} of {dataset} (no column named {name}); bind another with --bind {role}.{name}=COLUMN"),
                     ));
                 }
                 (binding::BoundBy::Unbound, _) => {
                     let reference = format!("{role}.{name}");
-                    let shown: Vec<&str> = model
+                    let shown: Vec<String> = model
                         .clue
                         .fields
                         .iter()
@@ -231,38 +234,27 @@ fn notices(
                             expression.contains(&reference)
                                 && model.clue.title.contains(&format!("{{{field_name}}}"))
                         })
-                        .map(|(field_name, _)| field_name.as_str())
+                        .map(|(field_name, _)| format!("{{{field_name}}}"))
                         .collect();
-                    let mut text =
+                    let mut zh =
                         format!("{reference}（{}，可选）未绑定，其值为空", field.kind.code());
+                    let mut en =
+                        format!("optional field {reference} is not bound: its values are empty");
                     if !shown.is_empty() {
-                        text.push_str(&format!(
-                            "，线索标题中的 {} 将显示为“—”",
-                            shown
-                                .iter()
-                                .map(|f| format!("{{{f}}}"))
-                                .collect::<Vec<_>>()
-                                .join("、")
-                        ));
+                        zh.push_str(&format!("，线索标题中的 {} 将显示为“—”", shown.join("、")));
+                        en.push_str(&format!("; the title shows “—” for {}", shown.join(", ")));
                     }
                     if !field.candidates.is_empty() {
-                        text.push_str(&format!(
+                        zh.push_str(&format!(
                             "；可绑定的列：{}（--bind {reference}=列名）",
                             field.candidates.join("、")
                         ));
+                        en.push_str(&format!(
+                            "; columns that fit: {} (--bind {reference}=COLUMN)",
+                            field.candidates.join(", ")
+                        ));
                     }
-                    text.push_str(&format!(
-                        " / optional field {reference} is not bound: its values are empty{}",
-                        if field.candidates.is_empty() {
-                            String::new()
-                        } else {
-                            format!(
-                                "; columns that fit: {} (--bind {reference}=COLUMN)",
-                                field.candidates.join(", ")
-                            )
-                        }
-                    ));
-                    notices.push(text);
+                    notices.push(notice(zh, en));
                 }
                 _ => {}
             }
@@ -273,9 +265,10 @@ fn notices(
                 _ => "strong",
             };
             if !matches!(strength, "exact" | "精确匹配") {
-                notices.push(format!(
-                    "{role}：{dataset} 的 {} 列按实体关联合并同一人（最低匹配强度 {strength}）：证件号缺失或校验不通过的记录可经姓名、出生日期等并入，所得线索注明匹配强度；只认有效证件号请设 min_match_strength=exact / {role}: rows of {dataset} are joined through entity linkage at {strength} or above (records without a valid ID may join through name and birth date; such clues state their match strength); set min_match_strength=exact for valid IDs only",
-                    link.column
+                let column = &link.column;
+                notices.push(notice(
+                    format!("{role}：{dataset} 的 {column} 列按实体关联合并同一人（最低匹配强度 {strength}）：证件号缺失或校验不通过的记录可经姓名、出生日期等并入，所得线索注明匹配强度；只认有效证件号请设 min_match_strength=exact"),
+                    format!("{role}: rows of {dataset} are joined through entity linkage at {strength} or above (records without a valid ID may join through name and birth date; such clues state their match strength); set min_match_strength=exact for valid IDs only"),
                 ));
             }
         }

@@ -731,14 +731,16 @@ pub async fn plan_run(
         .app
         .plan_run(&caller.actor, &run_request(id, start))
         .await?;
-    Ok(Json(RunPlan { notices }))
+    Ok(Json(RunPlan {
+        notices: notices.into_iter().map(NoticeView::from).collect(),
+    }))
 }
 
 /// What a run would say before it runs.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RunPlan {
-    /// Notices, Chinese first.
-    pub notices: Vec<String>,
+    /// Notices.
+    pub notices: Vec<NoticeView>,
 }
 
 fn run_request(id: String, start: RunStart) -> RunRequest {
@@ -788,8 +790,26 @@ pub struct RunView {
     /// Why it failed.
     pub error: Option<String>,
     /// What the run said before it ran (fields bound by type, optional fields left empty,
-    /// entity linkage), Chinese first.
-    pub notices: Vec<String>,
+    /// entity linkage).
+    pub notices: Vec<NoticeView>,
+}
+
+/// A notice in Chinese and English.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoticeView {
+    /// 中文.
+    pub zh: String,
+    /// English.
+    pub en: String,
+}
+
+impl From<procura_app::model_format::Names> for NoticeView {
+    fn from(names: procura_app::model_format::Names) -> NoticeView {
+        NoticeView {
+            zh: names.zh,
+            en: names.en,
+        }
+    }
 }
 
 impl From<RunInfo> for RunView {
@@ -805,7 +825,7 @@ impl From<RunInfo> for RunView {
             duration_ms: run.duration_ms,
             actor: run.actor,
             error: run.error,
-            notices: run.notices,
+            notices: run.notices.into_iter().map(NoticeView::from).collect(),
         }
     }
 }

@@ -455,9 +455,15 @@ export interface Model extends ClueModel {
   effectiveness: Effectiveness
 }
 
+/** A notice in Chinese and English. */
+export interface Notice {
+  zh: string
+  en: string
+}
+
 /** What a run would say before it runs: fields bound by type, optional fields left empty, entity linkage. */
 export interface RunPlan {
-  notices: string[]
+  notices: Notice[]
 }
 
 export interface RunRequest {

@@ -116,7 +116,12 @@ fn an_optional_field_is_not_bound_by_type_and_is_announced() {
     ];
     let today = chrono::NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
     let prepared = run::prepare(&m36, &inputs, &BTreeMap::new(), today).unwrap();
-    let notices = prepared.notices.join("\n");
+    let notices = prepared
+        .notices
+        .iter()
+        .map(|n| format!("{} / {}", n.zh, n.en))
+        .collect::<Vec<_>>()
+        .join("\n");
     // org_name (name?) is empty; the title's {org_name} shows "—"; company would fit.
     assert!(
         notices.contains("subsidies.org_name（name，可选）未绑定"),
@@ -137,4 +142,54 @@ fn an_optional_field_is_not_bound_by_type_and_is_announced() {
     );
     // Every unbound optional field is named, and nothing else.
     assert_eq!(prepared.notices.len(), 4, "{notices}");
+}
+
+#[test]
+fn one_clue_per_record_needs_the_record_key_bound() {
+    let m35 = model("M35");
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = vec![
+        BoundInput {
+            role: "traffic_penalties".into(),
+            dataset: "醉驾处罚".into(),
+            path: dir.path().join("t.parquet"),
+            columns: vec![
+                column("person_id", FieldType::PersonId),
+                column("violation_time", FieldType::DateTime),
+                column("bac", FieldType::Number),
+            ],
+            overrides: BTreeMap::new(),
+            link: None,
+        },
+        BoundInput {
+            role: "criminal_filings".into(),
+            dataset: "刑事立案".into(),
+            path: dir.path().join("c.parquet"),
+            columns: vec![
+                column("person_id", FieldType::PersonId),
+                column("filing_date", FieldType::Date),
+            ],
+            overrides: BTreeMap::new(),
+            link: None,
+        },
+    ];
+    let today = chrono::NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
+    assert!(run::prepare(&m35, &inputs, &BTreeMap::new(), today).is_ok());
+    let per_record: BTreeMap<String, String> = [("clue_per".to_owned(), "record".to_owned())]
+        .into_iter()
+        .collect();
+    let error = run::prepare(&m35, &inputs, &per_record, today)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("clue_per=record needs traffic_penalties.document_no"),
+        "{error}"
+    );
+    let bad: BTreeMap<String, String> = [("clue_per".to_owned(), "每个人".to_owned())]
+        .into_iter()
+        .collect();
+    let error = run::prepare(&m35, &inputs, &bad, today)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("not subject"), "{error}");
 }
