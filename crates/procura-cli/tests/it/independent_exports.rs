@@ -14,8 +14,14 @@ use serde_json::Value;
 use crate::Env;
 use crate::models::clue_keys;
 
+/// The generator's seed and population; `PROCURA_AGENCY_SEED` / `PROCURA_AGENCY_PERSONS`
+/// try others (`cargo test --workspace independent_exports -- --nocapture`).
 const SEED: &str = "20261202";
 const PERSONS: &str = "3000";
+
+fn setting(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
 
 fn python() -> Option<&'static str> {
     ["python3", "python"].into_iter().find(|candidate| {
@@ -38,9 +44,9 @@ fn generate(python: &str, out: &Path) {
             "--out",
             out.to_str().unwrap(),
             "--seed",
-            SEED,
+            &setting("PROCURA_AGENCY_SEED", SEED),
             "--persons",
-            PERSONS,
+            &setting("PROCURA_AGENCY_PERSONS", PERSONS),
         ])
         .output()
         .unwrap();
