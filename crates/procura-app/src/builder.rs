@@ -299,6 +299,25 @@ fn check_id(id: &str) -> Result<()> {
     }
 }
 
+/// A role's name in the manifest and the rule's SQL: the dataset's name when it is an ASCII
+/// identifier, else its pinyin (`交警处罚名单2024` → `jiao_jing_chu_fa_ming_dan_2024`), since a
+/// role is a TOML key and an SQL name. The dataset itself keeps its Chinese name.
+fn role_name(dataset: &str) -> String {
+    if !dataset.is_empty()
+        && dataset
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return dataset.to_owned();
+    }
+    let ascii = procura_core::names::ascii_identifier(dataset);
+    if ascii.is_empty() {
+        "input".to_owned()
+    } else {
+        ascii
+    }
+}
+
 impl App {
     async fn draft_role(&self, actor: &Actor, name: &str, input: &DraftInput) -> Result<Role> {
         let versions = self.dataset_versions(actor, &input.dataset).await?;
@@ -340,14 +359,15 @@ impl App {
             other => return Err(Error::Invalid(format!("unknown severity `{other}`"))),
         };
         let primary = self
-            .draft_role(actor, &draft.primary.dataset, &draft.primary)
+            .draft_role(actor, &role_name(&draft.primary.dataset), &draft.primary)
             .await?;
         let secondary = match &draft.secondary {
             Some(input) if !input.dataset.is_empty() => {
-                let name = if input.dataset == primary.name {
-                    format!("{}_2", input.dataset)
+                let name = role_name(&input.dataset);
+                let name = if name == primary.name {
+                    format!("{name}_2")
                 } else {
-                    input.dataset.clone()
+                    name
                 };
                 Some(self.draft_role(actor, &name, input).await?)
             }

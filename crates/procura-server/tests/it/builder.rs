@@ -115,3 +115,74 @@ async fn a_model_built_without_code_finds_what_the_built_in_model_finds() {
     })
     .await;
 }
+
+/// A data administrator names datasets in Chinese and the agency's headers are Chinese too:
+/// the builder still writes a manifest that parses and previews (roles get pinyin names,
+/// columns the pinyin names ingest gave them).
+#[tokio::test]
+async fn a_model_builds_over_chinese_named_datasets_and_columns() {
+    each_backend(|fixture| async move {
+        let dir = tempfile::tempdir().unwrap();
+        let operator = procura_app::Actor::new("tester").unwrap();
+        let penalties = dir.path().join("交警处罚名单2024.csv");
+        std::fs::write(
+            &penalties,
+            "当事人,身份证号,查处时间,血液酒精含量\n张三,110101199003071233,2024-03-05,120\n李四,11010119900307125X,2024-03-06,60\n",
+        )
+        .unwrap();
+        let filings = dir.path().join("刑事立案.csv");
+        std::fs::write(
+            &filings,
+            "身份证号,移送立案日期\n11010119900307125X,2024-04-01\n",
+        )
+        .unwrap();
+        for (path, name) in [(&penalties, "交警处罚名单2024"), (&filings, "刑事立案登记")] {
+            fixture
+                .app
+                .ingest(
+                    &operator,
+                    &procura_app::datasets::IngestRequest {
+                        path: path.clone(),
+                        dataset: name.into(),
+                        mapping: None,
+                        sheets: procura_app::SheetSelection::First,
+                        encoding: None,
+                        strict: false,
+                        duplicates: None,
+                        display_root: None,
+                    },
+                    std::sync::Arc::new(procura_app::NoProgress),
+                )
+                .await
+                .unwrap();
+        }
+        let mut admin = Client::login(&fixture, "moxing").await;
+        let draft = json!({
+            "id": "U09",
+            "name_zh": "醉驾未立案（中文数据集）",
+            "area": "刑事检察",
+            "supervision_point": "醉酒驾驶应当刑事立案",
+            "legal_basis": [],
+            "follow_up": [],
+            "pattern": "missing_follow_up",
+            "primary": {
+                "dataset": "交警处罚名单2024", "key": "person_id", "date": "cha_chu_shi_jian",
+                "filters": [{"column": "bac", "op": ">=", "value": "80"}]
+            },
+            "secondary": {"dataset": "刑事立案登记", "key": "person_id", "date": "yi_song_li_an_ri_qi"},
+            "days": 180,
+            "severity": "high"
+        });
+        let (status, preview) = admin.post("/api/builder/preview", draft).await;
+        assert_eq!(status, StatusCode::OK, "{preview}");
+        let manifest = preview["manifest"].as_str().unwrap();
+        assert!(
+            manifest.contains("[inputs.jiao_jing_chu_fa_ming_dan_2024]"),
+            "{manifest}"
+        );
+        assert!(manifest.contains("dataset = \"交警处罚名单2024\""), "{manifest}");
+        // 张三 (120 mg, never filed) is the one hit; 李四 is below 80.
+        assert_eq!(preview["hits"].as_i64().unwrap(), 1, "{preview}");
+    })
+    .await;
+}
