@@ -408,9 +408,26 @@ pub fn resolve_params(
                     .map_err(|e| bad(e.to_string()))?,
                 None => default.unwrap_or(today),
             }),
-            (ParamType::Text(default), given) => {
-                ParamValue::Text(given.cloned().unwrap_or_else(|| default.clone()))
-            }
+            (ParamType::Text(default), given) => ParamValue::Text(match given {
+                Some(text) if !parameter.choices.is_empty() => parameter
+                    .choices
+                    .iter()
+                    .find(|c| c.value == text.trim() || c.label == text.trim())
+                    .map(|c| c.value.clone())
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "`{text}` is not one of {}",
+                            parameter
+                                .choices
+                                .iter()
+                                .map(|c| format!("{} ({})", c.value, c.label))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
+                    })?,
+                Some(text) => text.clone(),
+                None => default.clone(),
+            }),
             (ParamType::TextList(default), given) => ParamValue::TextList(match given {
                 Some(text) => text
                     .split(',')

@@ -237,6 +237,26 @@ pub struct Parameter {
     pub min: Option<f64>,
     /// Highest allowed value (numbers).
     pub max: Option<f64>,
+    /// For a text parameter with a fixed set of values: each value with its Chinese label
+    /// (shown as a dropdown; a run refuses anything else, and accepts the label too).
+    pub choices: Vec<ParamChoice>,
+}
+
+/// One allowed value of a parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamChoice {
+    /// The value (`strong`).
+    pub value: String,
+    /// What it means (`高度可能`).
+    pub label: String,
+}
+
+fn choice(value: &str, label: &str) -> ParamChoice {
+    ParamChoice {
+        value: value.into(),
+        label: label.into(),
+    }
 }
 
 /// A parameter's type and default value.
@@ -530,6 +550,8 @@ struct RawParameter {
     min: Option<f64>,
     #[serde(default)]
     max: Option<f64>,
+    #[serde(default)]
+    choices: Vec<ParamChoice>,
 }
 
 #[derive(Deserialize)]
@@ -643,21 +665,35 @@ pub fn parse(text: &str, sql_files: &dyn Fn(&str) -> Option<String>) -> Result<M
             .map_err(|e| bad(format!("parameter `{name}`: {e}")))?;
         let value = parse_param_default(&raw_param.kind, &raw_param.default)
             .map_err(|why| bad(format!("parameter `{name}`: {why}")))?;
+        if !raw_param.choices.is_empty()
+            && !matches!(&value, ParamType::Text(default) if raw_param.choices.iter().any(|c| &c.value == default))
+        {
+            return Err(bad(format!(
+                "parameter `{name}`: choices are for text parameters, and the default must be one of them"
+            )));
+        }
         parameters.push(Parameter {
             name,
             value,
             label: raw_param.label,
             min: raw_param.min,
             max: raw_param.max,
+            choices: raw_param.choices,
         });
     }
     if !parameters.iter().any(|p| p.name == "min_match_strength") {
         parameters.push(Parameter {
             name: "min_match_strength".into(),
             value: ParamType::Text("strong".into()),
-            label: "实体关联的最低匹配强度（exact 精确匹配 / strong 高度可能 / probable 可能；仅在已运行实体关联时生效）".into(),
+            label: "实体关联的最低匹配强度（精确匹配只认有效证件号；仅在已运行实体关联时生效）"
+                .into(),
             min: None,
             max: None,
+            choices: vec![
+                choice("exact", "精确匹配"),
+                choice("strong", "高度可能"),
+                choice("probable", "可能"),
+            ],
         });
     }
     if !parameters.iter().any(|p| p.name == "reference_date") {
@@ -667,6 +703,7 @@ pub fn parse(text: &str, sql_files: &dyn Fn(&str) -> Option<String>) -> Result<M
             label: "基准日期（默认为运行当日）".into(),
             min: None,
             max: None,
+            choices: Vec::new(),
         });
     }
 
@@ -683,9 +720,13 @@ pub fn parse(text: &str, sql_files: &dyn Fn(&str) -> Option<String>) -> Result<M
         parameters.push(Parameter {
             name: "clue_per".into(),
             value: ParamType::Text("subject".into()),
-            label: "线索粒度（subject 每个对象一条 / record 每条记录一条） / one clue per subject or per record".into(),
+            label: "线索粒度".into(),
             min: None,
             max: None,
+            choices: vec![
+                choice("subject", "每个对象一条"),
+                choice("record", "每条记录一条"),
+            ],
         });
     }
     let clue = ClueSpec {

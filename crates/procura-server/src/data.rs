@@ -535,6 +535,18 @@ pub struct ParameterView {
     pub max: Option<f64>,
     /// Meaning.
     pub description: String,
+    /// The allowed values of a text parameter with a fixed set (a dropdown), with their
+    /// Chinese labels; empty when any text goes.
+    pub choices: Vec<ParamChoiceView>,
+}
+
+/// One allowed value of a parameter.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParamChoiceView {
+    /// The value sent back.
+    pub value: String,
+    /// 中文.
+    pub label: String,
 }
 
 /// A model input role.
@@ -603,6 +615,14 @@ fn parameter_view(p: &procura_app::model_format::Parameter) -> ParameterView {
         T::Boolean(v) => ("boolean", v.to_string()),
     };
     ParameterView {
+        choices: p
+            .choices
+            .iter()
+            .map(|c| ParamChoiceView {
+                value: c.value.clone(),
+                label: c.label.clone(),
+            })
+            .collect(),
         name: p.name.clone(),
         kind: kind.into(),
         default,

@@ -433,6 +433,8 @@ export interface ModelParameter {
   min: number | null
   max: number | null
   description: string
+  /** A fixed set of values (a dropdown), each with its Chinese label; empty when any text goes. */
+  choices: { value: string; label: string }[]
 }
 
 export interface ModelRole {

@@ -191,5 +191,35 @@ fn one_clue_per_record_needs_the_record_key_bound() {
     let error = run::prepare(&m35, &inputs, &bad, today)
         .unwrap_err()
         .to_string();
-    assert!(error.contains("not subject"), "{error}");
+    assert!(error.contains("is not one of subject"), "{error}");
+}
+
+#[test]
+fn a_parameter_with_choices_takes_a_value_or_its_label_and_nothing_else() {
+    let m35 = model("M35");
+    let today = chrono::NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
+    let strength = m35
+        .parameters
+        .iter()
+        .find(|p| p.name == "min_match_strength")
+        .unwrap();
+    assert_eq!(
+        strength
+            .choices
+            .iter()
+            .map(|c| c.value.as_str())
+            .collect::<Vec<_>>(),
+        ["exact", "strong", "probable"]
+    );
+    let given = |value: &str| -> BTreeMap<String, String> {
+        [("min_match_strength".to_owned(), value.to_owned())]
+            .into_iter()
+            .collect()
+    };
+    let resolved = binding::resolve_params(&m35, &given("精确匹配"), today).unwrap();
+    assert_eq!(resolved["min_match_strength"].display(), "exact");
+    let error = binding::resolve_params(&m35, &given("strongest"), today)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("is not one of exact (精确匹配)"), "{error}");
 }
