@@ -274,6 +274,9 @@ step('a3. filter 新线索 and open one clue: evidence and legal basis', async (
   await shoot('04-clue-detail')
   log(`  clue #${clue.id}: ${clue.title}`)
   log(`  ${await tid('evidence-card').count()} evidence card(s); basis: ${(await basis.first().textContent()).trim()}`)
+  // 线索说明 (asserted line by line in the server test; not every pattern has one).
+  const why = page.locator('[data-testid="clue-explanation"] li')
+  if ((await why.count()) > 0) log(`  线索说明: ${(await why.first().textContent()).trim()}`)
 })
 
 step('a4. assign the clue to 李检察官 (分派), then sign out', async () => {

@@ -95,6 +95,9 @@ pub struct EvidenceRows {
     /// What people call each column: the agency's own header (`处罚事由` for the column
     /// `chu_fa_shi_you`), or Procura's Chinese name for its own columns.
     pub labels: Vec<String>,
+    /// The field type of each column that is a dataset column (not Procura's own or a
+    /// derived one).
+    pub types: Vec<Option<procura_core::field::FieldType>>,
     /// Rows as text, in `_row_id` order.
     pub rows: Vec<Vec<String>>,
 }
@@ -116,6 +119,8 @@ pub struct ClueDetail {
     pub attachments: Vec<clues::AttachmentRecord>,
     /// The workflow steps the actor may take now.
     pub steps: Vec<crate::workflow::Step>,
+    /// 线索说明: the model's rule stated against this clue's evidence, in Chinese.
+    pub explanation: Vec<String>,
 }
 
 /// Export formats.
@@ -269,6 +274,10 @@ impl App {
                 }
             }
             let labels = columns.iter().map(|c| column_label(c, &infos)).collect();
+            let types = columns
+                .iter()
+                .map(|c| infos.iter().find(|i| &i.name == c).map(|i| i.field_type))
+                .collect();
             evidence.push(EvidenceRows {
                 role,
                 dataset: version.dataset,
@@ -276,6 +285,7 @@ impl App {
                 version_id,
                 columns,
                 labels,
+                types,
                 rows,
             });
         }
@@ -289,6 +299,9 @@ impl App {
             })),
         )
         .await?;
+        let explanation = self
+            .explain_clue(&record.model_id, record.last_run_id, &evidence)
+            .await;
         let mut clue = clue_info(record)?;
         let mut subjects = subjects;
         if masked {
@@ -307,7 +320,124 @@ impl App {
             comments,
             attachments,
             steps,
+            explanation,
         })
+    }
+
+    /// The 线索说明 of a clue from its (already masked) evidence rows: each role's fields found
+    /// through the binding a run makes, with the parameters of the run that found it. Empty
+    /// when something is missing (a model since removed, a binding made by hand): the page then
+    /// shows the evidence alone.
+    async fn explain_clue(
+        &self,
+        model_id: &str,
+        run_id: i64,
+        evidence: &[EvidenceRows],
+    ) -> Vec<String> {
+        let Some(entry) = self
+            .load_models()
+            .ok()
+            .and_then(|models| models.into_iter().find(|e| e.model.meta.id == model_id))
+        else {
+            return Vec::new();
+        };
+        let model = &entry.model;
+        let params: BTreeMap<String, String> = match self.connection().await {
+            Ok(mut connection) => match procura_store::runs::get(&mut connection, run_id).await {
+                Ok(Some(run)) => serde_json::from_str(&run.parameters_json).unwrap_or_default(),
+                _ => BTreeMap::new(),
+            },
+            Err(_) => BTreeMap::new(),
+        };
+        // Parameters as the run recorded them; ones the model no longer has are left out.
+        let params: BTreeMap<String, String> = params
+            .into_iter()
+            .filter(|(name, _)| model.parameters.iter().any(|p| &p.name == name))
+            .collect();
+        let Ok(typed) =
+            procura_models::binding::resolve_params(model, &params, self.now().date_naive())
+        else {
+            return Vec::new();
+        };
+        let mut facts = Vec::new();
+        for rows in evidence {
+            let Some(input) = model.inputs.iter().find(|i| i.role == rows.role) else {
+                continue;
+            };
+            let columns: Vec<procura_models::binding::Column> = rows
+                .columns
+                .iter()
+                .zip(&rows.types)
+                .filter_map(|(c, t)| {
+                    t.map(|field_type| procura_models::binding::Column {
+                        name: c.clone(),
+                        field_type,
+                    })
+                })
+                .collect();
+            let Ok(bound) = procura_models::binding::bind_role(
+                model,
+                input,
+                &rows.dataset,
+                &rows.role,
+                &columns,
+                &BTreeMap::new(),
+            ) else {
+                continue;
+            };
+            let mut role = procura_models::explain::RoleFacts {
+                role: rows.role.clone(),
+                ..Default::default()
+            };
+            for field in &bound.fields {
+                let Some((column, _)) = &field.column else {
+                    continue;
+                };
+                let Some(index) = rows.columns.iter().position(|c| c == column) else {
+                    continue;
+                };
+                role.labels
+                    .insert(field.field.clone(), rows.labels[index].clone());
+            }
+            for row in &rows.rows {
+                let mut values = BTreeMap::new();
+                for field in &bound.fields {
+                    if let Some((column, _)) = &field.column
+                        && let Some(index) = rows.columns.iter().position(|c| c == column)
+                    {
+                        values.insert(field.field.clone(), row[index].clone());
+                    }
+                }
+                role.rows.push(values);
+            }
+            facts.push(role);
+        }
+        let mut sentences = procura_models::explain::explain(model, &typed, &facts);
+        // A row joined through entity linkage rather than a valid ID: say so, and how sure.
+        let linked: Vec<&str> = evidence
+            .iter()
+            .filter_map(|rows| {
+                let index = rows.columns.iter().position(|c| c == "match_strength")?;
+                Some(rows.rows.iter().filter_map(move |row| {
+                    let cell = row.get(index)?.as_str();
+                    (!cell.is_empty() && !cell.ends_with("exact")).then_some(cell)
+                }))
+            })
+            .flatten()
+            .collect();
+        let rank = |cell: &str| match cell.rsplit(' ').next() {
+            Some("probable") => 0,
+            Some("strong") => 1,
+            _ => 2,
+        };
+        if let Some(weakest) = linked.iter().min_by_key(|s| rank(s)) {
+            let strength = weakest.split(' ').next().unwrap_or(weakest);
+            sentences.push(format!(
+                "本线索依赖实体关联：证据中有 {} 条记录不是凭有效证件号、而是经姓名、出生日期等关联到同一对象（最弱为「{strength}」），核查时请先确认是否同一人",
+                linked.len()
+            ));
+        }
+        sentences
     }
 
     /// Writes the selected clues to `path` (atomically: a temporary file, then a rename).

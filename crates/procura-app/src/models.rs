@@ -40,6 +40,12 @@ impl App {
     /// Every model: built-in first, then the workspace's, by id.
     pub fn models(&self, actor: &Actor) -> Result<Vec<ModelEntry>> {
         actor.require(crate::Capability::ReadModels)?;
+        self.load_models()
+    }
+
+    /// The library without a rights check, for the app's own use (explaining a clue that the
+    /// actor was already allowed to read).
+    pub(crate) fn load_models(&self) -> Result<Vec<ModelEntry>> {
         let mut entries: Vec<ModelEntry> = procura_models::builtin::all()?
             .into_iter()
             .map(|model| ModelEntry {

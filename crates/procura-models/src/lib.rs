@@ -17,6 +17,7 @@ pub mod builtin;
 pub mod compile;
 pub mod engine;
 mod error;
+pub mod explain;
 pub mod manifest;
 pub mod run;
 pub mod testing;

@@ -673,6 +673,8 @@ pub struct ClueDetailView {
     pub allowed_actions: Vec<String>,
     /// Documents attached during verification.
     pub attachments: Vec<AttachmentView>,
+    /// 线索说明: the model's rule stated against this clue's evidence, in Chinese.
+    pub explanation: Vec<String>,
 }
 
 /// A document attached to a clue.
@@ -739,6 +741,7 @@ async fn detail_view_with(
         clue: summary(clue, &names, now),
         model,
         fields: clue.fields.clone(),
+        explanation: detail.explanation.clone(),
         subjects: detail
             .subjects
             .iter()

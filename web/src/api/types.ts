@@ -207,6 +207,8 @@ export interface ClueDetail {
   overdue: boolean
   allowed_actions: ClueAction[]
   attachments: ClueAttachment[]
+  /** 线索说明: the model's rule stated against this clue's evidence (Chinese). */
+  explanation: string[]
 }
 
 export interface ClueAttachment {

@@ -127,6 +127,7 @@ const en: typeof zhCN = {
     noCase: 'No case',
     fields: 'Key facts',
     basis: 'Model and legal basis',
+    explanation: 'Why this is a clue',
     modelName: 'Model',
     supervisionPoint: 'Supervision point',
     legalBasis: 'Legal basis',

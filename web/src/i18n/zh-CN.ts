@@ -126,6 +126,7 @@ export default {
     noCase: '不成案',
     fields: '线索要素',
     basis: '模型与法律依据',
+    explanation: '线索说明（为什么是线索）',
     modelName: '模型名称',
     supervisionPoint: '监督点',
     legalBasis: '法律依据',

@@ -321,3 +321,44 @@ async fn verification_documents_are_attached_kept_and_served_only_in_scope() {
     })
     .await;
 }
+
+/// The clue page says why: the model's rule stated against this clue's own evidence, with the
+/// parameters of the run that found it (M35: the threshold, the date of the penalty, the
+/// window and its end, the dataset in which no filing was found).
+#[tokio::test]
+async fn the_clue_page_says_why_with_the_clues_own_values() {
+    each_backend(|fixture| async move {
+        let mut li = Client::login(&fixture, "li.jiancha").await;
+        let id = first_new_clue(&mut li, "M35").await;
+        let (status, detail) = li.get(&format!("/api/clues/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{detail}");
+        let explanation: Vec<&str> = detail["explanation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap())
+            .collect();
+        let text = explanation.join("\n");
+        // Fields by the agency's own header (the demo's carries its unit).
+        assert!(
+            text.contains("只取满足 血液酒精含量(mg/100ml) ≥ 80 的记录"),
+            "{text}"
+        );
+        assert!(text.contains("此后 180 日内（至 "), "{text}");
+        assert!(
+            text.contains("刑事立案信息（公安）中无此对象的记录"),
+            "{text}"
+        );
+        // The date quoted is the penalty's own, from the evidence row.
+        let evidence = &detail["evidence"][0];
+        let column = evidence["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|c| c == "violation_time")
+            .unwrap();
+        let date = evidence["rows"][0][column].as_str().unwrap();
+        assert!(text.contains(&date[..10]), "{text} / {date}");
+    })
+    .await;
+}
