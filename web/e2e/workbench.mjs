@@ -470,12 +470,12 @@ step('g1. 安全审计员 sees who read which clue, and verifies the audit trail
   await logout()
 })
 
-step('g2. 安全保密管理员 opens 安全预警 and sees the seven rules', async () => {
+step('g2. 安全保密管理员 opens 安全预警 and sees the eight rules', async () => {
   await login('anquan')
   await tid('menu-alerts').click()
   await tid('rules-table').waitFor()
   await settled()
-  await expectCount(page.locator('[data-testid="rules-table"] .el-table__body tr'), (n) => n === 7, 'alert rules')
+  await expectCount(page.locator('[data-testid="rules-table"] .el-table__body tr'), (n) => n === 8, 'alert rules')
   await shoot('14-alerts')
   await logout()
 })

@@ -32,11 +32,14 @@ pub enum Rule {
     Denials,
     /// A sign-in from an address the account never used before.
     NewClient,
+    /// The audit trail failed verification (by the auditor's `verify`, or before a checkpoint
+    /// was signed), or the checkpoint file went missing or lost lines.
+    AuditIntegrity,
 }
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 7] = [
+    pub const ALL: [Rule; 8] = [
         Rule::BulkExport,
         Rule::OffHours,
         Rule::ManyLookups,
@@ -44,6 +47,7 @@ impl Rule {
         Rule::FailedLogins,
         Rule::Denials,
         Rule::NewClient,
+        Rule::AuditIntegrity,
     ];
 
     /// The stored code.
@@ -56,6 +60,7 @@ impl Rule {
             Rule::FailedLogins => "failed_logins",
             Rule::Denials => "denials",
             Rule::NewClient => "new_client",
+            Rule::AuditIntegrity => "audit_integrity",
         }
     }
 
@@ -69,6 +74,7 @@ impl Rule {
             Rule::FailedLogins => "多次登录失败",
             Rule::Denials => "多次越权被拒",
             Rule::NewClient => "新的登录地址",
+            Rule::AuditIntegrity => "审计日志完整性受损",
         }
     }
 
@@ -82,6 +88,9 @@ impl Rule {
             Rule::FailedLogins => "同一账户在时间窗内登录失败次数达到阈值",
             Rule::Denials => "同一账户在时间窗内越权访问被拒次数达到阈值",
             Rule::NewClient => "账户从此前从未使用过的地址登录",
+            Rule::AuditIntegrity => {
+                "审计日志校验失败（审计员校验或签署检查点前的校验），或签名检查点文件缺失、被截断"
+            }
         }
     }
 
@@ -101,6 +110,7 @@ impl Rule {
             Rule::FailedLogins => (true, 5, 15),
             Rule::Denials => (true, 10, 10),
             Rule::NewClient => (true, 1, 1440),
+            Rule::AuditIntegrity => (true, 1, 60),
         };
         RuleSetting {
             rule: self,
@@ -466,6 +476,17 @@ impl App {
                 (
                     e.account.clone(),
                     format!("首次从地址 {} 登录", e.client),
+                    record.seq,
+                )
+            }
+            Rule::AuditIntegrity if e.action == "audit.verify" && e.outcome != "ok" => {
+                let why = serde_json::from_str::<serde_json::Value>(&e.detail)
+                    .ok()
+                    .and_then(|d| d["failure"].as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                (
+                    e.account.clone(),
+                    format!("审计日志校验失败：{why}"),
                     record.seq,
                 )
             }

@@ -270,6 +270,8 @@ pub struct AuditSettings {
 pub(crate) struct CheckpointState {
     /// The size and time of the last checkpoint this process knows of.
     last: Option<(i64, DateTime<Utc>)>,
+    /// The integrity problem last recorded, so that a check every 10 s records it once.
+    reported: Option<String>,
 }
 
 /// An audit record as the auditor sees it.
@@ -628,6 +630,9 @@ impl App {
         let now = self.now();
         let mut connection = self.connection().await?;
         let head = store_audit::last_seq(&mut connection).await?;
+        drop(connection);
+        self.check_checkpoint_file().await?;
+        let mut connection = self.connection().await?;
         let last = self.last_checkpoint()?;
         let (last_size, last_at) = last.unwrap_or((0, DateTime::<Utc>::MIN_UTC));
         if head <= last_size {
@@ -661,6 +666,8 @@ impl App {
             for record in page.iter().filter(|r| r.seq <= head) {
                 if let Err(failure) = verifier.push(record) {
                     tracing::error!(%failure, "the audit chain is broken; no checkpoint signed");
+                    drop(connection);
+                    self.report_integrity(failure.to_string()).await?;
                     return Err(chain_broken(failure.seq.unwrap_or(record.seq)));
                 }
                 if record.seq == head {
@@ -684,9 +691,7 @@ impl App {
         file.write_all(format!("{}\n", checkpoint.to_line()).as_bytes())
             .and_then(|()| file.sync_all())
             .map_err(Error::io("cannot write", path))?;
-        *self.checkpoint_state()? = CheckpointState {
-            last: Some((head, now)),
-        };
+        self.checkpoint_state()?.last = Some((head, now));
         Ok(Some(checkpoint))
     }
 
@@ -697,6 +702,56 @@ impl App {
     }
 
     /// The last checkpoint's size and time: remembered, else read from the file.
+    /// Compares the checkpoint file with the last checkpoint this process signed: a file gone
+    /// or shorter means someone removed what vouches for the trail, which is recorded (and so
+    /// raises the audit-integrity alert).
+    async fn check_checkpoint_file(&self) -> Result<()> {
+        let Some((signed, _)) = self.checkpoint_state()?.last else {
+            return Ok(());
+        };
+        let path = &self.audit_settings.checkpoint_path;
+        let on_file = match fs::read_to_string(path) {
+            Ok(text) => Checkpoint::parse_file(&text)
+                .map(|list| list.iter().map(|c| c.size).max().unwrap_or(0))
+                .unwrap_or(-1),
+            Err(_) => -1,
+        };
+        if on_file < signed {
+            let why = if on_file < 0 {
+                format!(
+                    "签名检查点文件 {} 缺失或无法解析（本进程已签至第 {signed} 条） / the checkpoint file is missing or unreadable",
+                    path.display()
+                )
+            } else {
+                format!(
+                    "签名检查点文件 {} 被截断：最新检查点为第 {on_file} 条，本进程已签至第 {signed} 条 / the checkpoint file lost lines",
+                    path.display()
+                )
+            };
+            self.report_integrity(why).await?;
+        }
+        Ok(())
+    }
+
+    /// Records an integrity failure found by the server itself as a failed `audit.verify`
+    /// (once per distinct problem), which the audit-integrity alert rule turns into an alert.
+    async fn report_integrity(&self, why: String) -> Result<()> {
+        {
+            let mut state = self.checkpoint_state()?;
+            if state.reported.as_deref() == Some(why.as_str()) {
+                return Ok(());
+            }
+            state.reported = Some(why.clone());
+        }
+        self.audit_alone(
+            &Actor::new("audit")?,
+            Event::ok(Action::AuditVerify, "audit")
+                .outcome(Outcome::Failed("integrity".into()))
+                .detail(serde_json::json!({ "failure": why })),
+        )
+        .await
+    }
+
     fn last_checkpoint(&self) -> Result<Option<(i64, DateTime<Utc>)>> {
         if let Some(last) = self.checkpoint_state()?.last {
             return Ok(Some(last));

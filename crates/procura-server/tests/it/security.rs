@@ -723,3 +723,32 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
     let _ = stop_tx.send(());
     server.await.unwrap().unwrap();
 }
+
+/// T-ALERT-01: the trail's own integrity raises an alert — here, the checkpoint file that
+/// vouches for the trail removed behind the server's back; a failed `audit verify` by the
+/// auditor is the same alert (the rule watches failed `audit.verify` records).
+#[tokio::test]
+async fn a_lost_checkpoint_file_raises_the_integrity_alert() {
+    each_backend(|fixture| async move {
+        let mut wang = Client::login(&fixture, "wang.zhuren").await;
+        wang.get("/api/home").await;
+        let signed = fixture.app.audit_checkpoint(true).await.unwrap();
+        assert!(signed.is_some(), "a checkpoint is signed");
+        let file = fixture.app.workspace().root().join("audit/checkpoints.log");
+        assert!(file.is_file(), "{}", file.display());
+        assert_eq!(fixture.app.scan_alerts().await.unwrap(), vec![]);
+
+        std::fs::remove_file(&file).unwrap();
+        wang.get("/api/home").await;
+        // The server's 10-second task notices at its next checkpoint check.
+        let _ = fixture.app.audit_checkpoint(false).await;
+        let raised = fixture.app.scan_alerts().await.unwrap();
+        assert_eq!(raised.len(), 1, "{raised:?}");
+        assert_eq!(raised[0].rule, "audit_integrity");
+        assert!(raised[0].detail.contains("缺失"), "{}", raised[0].detail);
+        // Checked again ten seconds later, the same problem is not recorded twice.
+        let _ = fixture.app.audit_checkpoint(false).await;
+        assert_eq!(fixture.app.scan_alerts().await.unwrap(), vec![]);
+    })
+    .await;
+}
