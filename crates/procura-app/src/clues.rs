@@ -121,6 +121,9 @@ pub struct ClueDetail {
     pub steps: Vec<crate::workflow::Step>,
     /// 线索说明: the model's rule stated against this clue's evidence, in Chinese.
     pub explanation: Vec<String>,
+    /// What people call the clue's fields and keys: the agency's header of the column a field
+    /// shows (`max(role.field)`, `min(…)`, a key `role.field`), when there is one.
+    pub field_labels: BTreeMap<String, String>,
 }
 
 /// Export formats.
@@ -299,7 +302,7 @@ impl App {
             })),
         )
         .await?;
-        let explanation = self
+        let (explanation, field_labels) = self
             .explain_clue(&record.model_id, record.last_run_id, &evidence)
             .await;
         let mut clue = clue_info(record)?;
@@ -321,6 +324,7 @@ impl App {
             attachments,
             steps,
             explanation,
+            field_labels,
         })
     }
 
@@ -333,13 +337,13 @@ impl App {
         model_id: &str,
         run_id: i64,
         evidence: &[EvidenceRows],
-    ) -> Vec<String> {
+    ) -> (Vec<String>, BTreeMap<String, String>) {
         let Some(entry) = self
             .load_models()
             .ok()
             .and_then(|models| models.into_iter().find(|e| e.model.meta.id == model_id))
         else {
-            return Vec::new();
+            return (Vec::new(), BTreeMap::new());
         };
         let model = &entry.model;
         let params: BTreeMap<String, String> = match self.connection().await {
@@ -357,7 +361,7 @@ impl App {
         let Ok(typed) =
             procura_models::binding::resolve_params(model, &params, self.now().date_naive())
         else {
-            return Vec::new();
+            return (Vec::new(), BTreeMap::new());
         };
         let mut facts = Vec::new();
         for rows in evidence {
@@ -413,6 +417,32 @@ impl App {
             facts.push(role);
         }
         let mut sentences = procura_models::explain::explain(model, &typed, &facts);
+        let header = |reference: &str| {
+            let (role, field) = reference.trim().split_once('.')?;
+            facts
+                .iter()
+                .find(|f| f.role == role)
+                .and_then(|f| f.labels.get(field))
+                .cloned()
+        };
+        let mut labels = BTreeMap::new();
+        for (index, key) in model.clue.key.iter().enumerate() {
+            if let Some(label) = header(key) {
+                labels.insert(model.clue.key_name(index), label);
+            }
+        }
+        for (name, expression) in &model.clue.fields {
+            // Only a field that shows a column's value takes its header; a count does not.
+            let inner = ["max(", "min("].iter().find_map(|agg| {
+                expression
+                    .trim()
+                    .strip_prefix(agg)
+                    .and_then(|rest| rest.strip_suffix(')'))
+            });
+            if let Some(label) = inner.and_then(header) {
+                labels.insert(name.clone(), label);
+            }
+        }
         // A row joined through entity linkage rather than a valid ID: say so, and how sure.
         let linked: Vec<&str> = evidence
             .iter()
@@ -437,7 +467,7 @@ impl App {
                 linked.len()
             ));
         }
-        sentences
+        (sentences, labels)
     }
 
     /// Writes the selected clues to `path` (atomically: a temporary file, then a rename).

@@ -675,6 +675,8 @@ pub struct ClueDetailView {
     pub attachments: Vec<AttachmentView>,
     /// 线索说明: the model's rule stated against this clue's evidence, in Chinese.
     pub explanation: Vec<String>,
+    /// What people call the named values (the agency's header of the column a value shows).
+    pub field_labels: BTreeMap<String, String>,
 }
 
 /// A document attached to a clue.
@@ -742,6 +744,7 @@ async fn detail_view_with(
         model,
         fields: clue.fields.clone(),
         explanation: detail.explanation.clone(),
+        field_labels: detail.field_labels.clone(),
         subjects: detail
             .subjects
             .iter()

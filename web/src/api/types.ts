@@ -209,6 +209,8 @@ export interface ClueDetail {
   attachments: ClueAttachment[]
   /** 线索说明: the model's rule stated against this clue's evidence (Chinese). */
   explanation: string[]
+  /** The agency's header for a named value, when it shows one column's value. */
+  field_labels: Record<string, string>
 }
 
 export interface ClueAttachment {

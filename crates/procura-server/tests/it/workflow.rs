@@ -359,6 +359,14 @@ async fn the_clue_page_says_why_with_the_clues_own_values() {
             .unwrap();
         let date = evidence["rows"][0][column].as_str().unwrap();
         assert!(text.contains(&date[..10]), "{text} / {date}");
+        // The named values carry the agency's headers where they show one column's value.
+        assert!(
+            detail["field_labels"]["bac"]
+                .as_str()
+                .is_some_and(|l| l.starts_with("血液酒精含量")),
+            "{}",
+            detail["field_labels"]
+        );
     })
     .await;
 }
