@@ -63,6 +63,8 @@ pub enum Action {
     ModelPreview,
     /// 保存模型.
     ModelSave,
+    /// 派生模型变体.
+    ModelDerive,
     /// 实体关联.
     Linkage,
     /// 查看关联说明.
@@ -87,7 +89,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, for the auditor's filter.
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 29] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -106,6 +108,7 @@ impl Action {
         Action::ModelRun,
         Action::ModelPreview,
         Action::ModelSave,
+        Action::ModelDerive,
         Action::Linkage,
         Action::LinkageRead,
         Action::AccountChange,
@@ -139,6 +142,7 @@ impl Action {
             Action::ModelRun => "model.run",
             Action::ModelPreview => "model.preview",
             Action::ModelSave => "model.save",
+            Action::ModelDerive => "model.derive",
             Action::Linkage => "linkage.run",
             Action::LinkageRead => "linkage.read",
             Action::AccountChange => "account.change",
@@ -173,6 +177,7 @@ impl Action {
             Action::ModelRun => "运行模型",
             Action::ModelPreview => "模型预览",
             Action::ModelSave => "保存模型",
+            Action::ModelDerive => "派生模型变体",
             Action::Linkage => "实体关联",
             Action::LinkageRead => "查看关联说明",
             Action::AccountChange => "账户变更",

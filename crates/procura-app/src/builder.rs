@@ -284,7 +284,7 @@ impl Role {
     }
 }
 
-fn check_id(id: &str) -> Result<()> {
+pub(crate) fn check_id(id: &str) -> Result<()> {
     let ok = (2..=32).contains(&id.len())
         && id.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && id

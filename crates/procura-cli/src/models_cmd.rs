@@ -3,6 +3,7 @@
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use comfy_table::Cell;
+use procura_app::models::DeriveRequest;
 use procura_app::runs::{RunInfo, RunRequest};
 use procura_app::{Actor, App};
 use serde_json::json;
@@ -39,6 +40,24 @@ pub(crate) enum ModelsCommand {
     Test {
         /// Model id
         id: Option<String>,
+    },
+    /// 派生变体 / derive a variant of a model with other parameter defaults, saved into the
+    /// workspace's models/ folder
+    Derive {
+        /// 基础模型 / the base model's id (M05 …)
+        base: String,
+        /// 新模型编号 / the variant's id
+        #[arg(long)]
+        id: String,
+        /// 中文名称 / the variant's Chinese name
+        #[arg(long)]
+        name: String,
+        /// 英文名称 / English name
+        #[arg(long = "name-en", default_value = "")]
+        name_en: String,
+        /// 新的默认值 / a new default, name=value (repeatable), e.g. count_release_month=false
+        #[arg(long = "param")]
+        params: Vec<String>,
     },
 }
 
@@ -91,7 +110,7 @@ pub(crate) async fn models(app: &App, actor: &Actor, command: ModelsCommand) -> 
                     .map(|e| {
                         let m = &e.model.meta;
                         json!({"id": m.id, "version": m.version, "name_zh": m.name.zh, "name_en": m.name.en,
-                               "area": m.area.code(), "supervision_point": m.supervision_point,
+                               "area": m.area.code(), "supervision_point": m.supervision_point, "derived_from": m.derived_from,
                                "inputs": e.model.inputs.iter().map(|i| json!({"role": i.role, "dataset": i.dataset})).collect::<Vec<_>>()})
                     })
                     .collect();
@@ -161,6 +180,9 @@ pub(crate) async fn models(app: &App, actor: &Actor, command: ModelsCommand) -> 
                 m.version,
                 m.area.zh()
             );
+            if let Some(base) = &m.derived_from {
+                outln!("派生自 derived from: {base}");
+            }
             outln!("监督点 supervision point: {}", m.supervision_point);
             outln!("\n{}", m.description.trim());
             outln!("\n法律依据 legal basis:");
@@ -258,6 +280,26 @@ pub(crate) async fn models(app: &App, actor: &Actor, command: ModelsCommand) -> 
             outln!("\n{passed} 通过 passed, {failed} 失败 failed");
             if failed > 0 {
                 bail!("{failed} model tests failed");
+            }
+        }
+        ModelsCommand::Derive {
+            base,
+            id,
+            name,
+            name_en,
+            params,
+        } => {
+            let request = DeriveRequest {
+                base,
+                id,
+                name_zh: name,
+                name_en,
+                defaults: parse_params(&params)?,
+            };
+            let derived = app.derive_model(actor, &request).await?;
+            outln!("已写入 wrote: {}", derived.path.display());
+            for change in derived.changes() {
+                outln!("  · {change}");
             }
         }
     }

@@ -15,6 +15,7 @@
 pub mod binding;
 pub mod builtin;
 pub mod compile;
+pub mod derive;
 pub mod engine;
 mod error;
 pub mod explain;

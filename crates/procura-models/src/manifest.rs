@@ -53,6 +53,10 @@ pub struct ModelMeta {
     pub author: String,
     /// Organisation.
     pub organisation: String,
+    /// The model this one is a variant of: `BASE@VERSION (digest prefix)`, written when a
+    /// variant is derived (`crate::derive`); absent for a model written from scratch.
+    #[serde(default)]
+    pub derived_from: Option<String>,
 }
 
 /// A name (or any short text) in Chinese and English.

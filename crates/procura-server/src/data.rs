@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
 use procura_app::datasets::{IngestRequest, VersionInfo};
 use procura_app::runs::{RunInfo, RunProgress, RunRequest};
 use procura_app::{Capability, SheetSelection};
@@ -596,6 +597,8 @@ pub struct ModelView {
     pub legal_basis: Vec<crate::api::LegalBasisView>,
     /// Follow-up acts.
     pub follow_up: String,
+    /// The model this one is a variant of: `BASE@VERSION (digest prefix)`.
+    pub derived_from: Option<String>,
     /// Parameters.
     pub parameters: Vec<ParameterView>,
     /// Inputs.
@@ -632,6 +635,47 @@ fn parameter_view(p: &procura_app::model_format::Parameter) -> ParameterView {
     }
 }
 
+fn model_view(
+    entry: &procura_app::models::ModelEntry,
+    e: procura_app::workflow::Effectiveness,
+) -> ModelView {
+    let m = &entry.model;
+    ModelView {
+        id: m.meta.id.clone(),
+        version: m.meta.version.clone(),
+        name_zh: m.meta.name.zh.clone(),
+        name_en: m.meta.name.en.clone(),
+        area: m.meta.area.zh().to_owned(),
+        supervision_point: m.meta.supervision_point.clone(),
+        description: m.meta.description.clone(),
+        legal_basis: m
+            .meta
+            .legal_basis
+            .iter()
+            .map(crate::api::LegalBasisView::from)
+            .collect(),
+        follow_up: m.meta.follow_up.join("、"),
+        derived_from: m.meta.derived_from.clone(),
+        parameters: m.parameters.iter().map(parameter_view).collect(),
+        roles: m
+            .inputs
+            .iter()
+            .map(|i| RoleView {
+                name: i.role.clone(),
+                description: i.label.clone(),
+                fields: i.fields.iter().map(|f| f.name.clone()).collect(),
+                dataset: (!i.dataset.is_empty()).then(|| i.dataset.clone()),
+            })
+            .collect(),
+        effectiveness: EffectivenessView {
+            clues: e.clues,
+            verified: e.verified,
+            cases: e.cases,
+            case_rate: (e.verified > 0).then(|| e.cases as f64 / e.verified as f64),
+        },
+    }
+}
+
 /// The model library with effectiveness figures.
 #[utoipa::path(get, path = "/api/models", tag = "models", responses((status = 200, body = [ModelView])))]
 pub async fn models(
@@ -643,44 +687,105 @@ pub async fn models(
     Ok(Json(
         list.iter()
             .map(|entry| {
-                let m = &entry.model;
-                let e = effectiveness.get(&m.meta.id).cloned().unwrap_or_default();
-                ModelView {
-                    id: m.meta.id.clone(),
-                    version: m.meta.version.clone(),
-                    name_zh: m.meta.name.zh.clone(),
-                    name_en: m.meta.name.en.clone(),
-                    area: m.meta.area.zh().to_owned(),
-                    supervision_point: m.meta.supervision_point.clone(),
-                    description: m.meta.description.clone(),
-                    legal_basis: m
-                        .meta
-                        .legal_basis
-                        .iter()
-                        .map(crate::api::LegalBasisView::from)
-                        .collect(),
-                    follow_up: m.meta.follow_up.join("、"),
-                    parameters: m.parameters.iter().map(parameter_view).collect(),
-                    roles: m
-                        .inputs
-                        .iter()
-                        .map(|i| RoleView {
-                            name: i.role.clone(),
-                            description: i.label.clone(),
-                            fields: i.fields.iter().map(|f| f.name.clone()).collect(),
-                            dataset: (!i.dataset.is_empty()).then(|| i.dataset.clone()),
-                        })
-                        .collect(),
-                    effectiveness: EffectivenessView {
-                        clues: e.clues,
-                        verified: e.verified,
-                        cases: e.cases,
-                        case_rate: (e.verified > 0).then(|| e.cases as f64 / e.verified as f64),
-                    },
-                }
+                let e = effectiveness
+                    .get(&entry.model.meta.id)
+                    .cloned()
+                    .unwrap_or_default();
+                model_view(entry, e)
             })
             .collect(),
     ))
+}
+
+/// A variant to derive from a model (派生变体).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DeriveStart {
+    /// The variant's id (letters, digits, `_`, `-`; not used by any model).
+    pub id: String,
+    /// 中文名称.
+    pub name_zh: String,
+    /// English name (the id when empty).
+    #[serde(default)]
+    pub name_en: String,
+    /// New parameter defaults by name, as a run takes them (a value equal to the base's
+    /// default, or null, changes nothing).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub params: BTreeMap<String, serde_json::Value>,
+}
+
+/// The variant written into the workspace's library.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DerivedView {
+    /// The new model.
+    pub model: ModelView,
+    /// What changed, one line each, Chinese first.
+    pub changes: Vec<String>,
+    /// The base's fixture tests left out because the new defaults make them fail.
+    pub dropped_tests: Vec<String>,
+}
+
+/// Derive a variant of a model with other parameter defaults; the model administrator's
+/// right, like saving a builder draft. Refused ids answer 409, bad values 400.
+#[utoipa::path(post, path = "/api/models/{id}/derive", tag = "models", params(("id" = String, Path)), request_body = DeriveStart,
+    responses((status = 201, body = DerivedView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn derive_model(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(start): Json<DeriveStart>,
+) -> ApiResult<(StatusCode, Json<DerivedView>)> {
+    let request = procura_app::models::DeriveRequest {
+        base: id,
+        id: start.id.trim().to_owned(),
+        name_zh: start.name_zh,
+        name_en: start.name_en,
+        defaults: start
+            .params
+            .iter()
+            .filter_map(|(name, value)| param_text(value).map(|text| (name.clone(), text)))
+            .collect(),
+    };
+    // The fixture tests run on DataFusion: on the jobs runtime, not the request threads.
+    let app = Arc::clone(&state.app);
+    let actor = caller.actor.clone();
+    let derived = state
+        .jobs
+        .run(async move { app.derive_model(&actor, &request).await })
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e))??;
+    Ok((
+        StatusCode::CREATED,
+        Json(DerivedView {
+            model: model_view(&derived.entry, Default::default()),
+            changes: derived.changes(),
+            dropped_tests: derived
+                .dropped_tests
+                .iter()
+                .map(|t| t.name.clone())
+                .collect(),
+        }),
+    ))
+}
+
+/// A form value as a run's `--param` takes it; null (left empty) is no value.
+fn param_text(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Array(items) => Some(
+            items
+                .iter()
+                .map(|v| match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        other => Some(other.to_string()),
+    }
 }
 
 /// A run request from the form.

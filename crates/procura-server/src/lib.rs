@@ -88,6 +88,7 @@ pub struct ServeConfig {
         data::models,
         data::run_model,
         data::plan_run,
+        data::derive_model,
         data::runs,
         data::users,
         data::departments,
@@ -157,6 +158,7 @@ pub fn router(state: AppState) -> Router {
         .route("/models", get(data::models))
         .route("/models/{id}/runs", post(data::run_model))
         .route("/models/{id}/plan", post(data::plan_run))
+        .route("/models/{id}/derive", post(data::derive_model))
         .route("/runs", get(data::runs))
         .route("/users", get(data::users).post(admin::add_user))
         .route("/users/{username}", post(admin::change_user))

@@ -26,6 +26,8 @@ import type {
   DatasetDetail,
   DatasetSummary,
   DepartmentInfo,
+  DeriveRequest,
+  DerivedModel,
   Grant,
   GrantRequest,
   Home,
@@ -85,6 +87,7 @@ export const api = {
   models: () => request<Model[]>('GET', '/models'),
   runModel: (id: string, body: RunRequest) => request<JobStarted>('POST', `/models/${seg(id)}/runs`, { body }),
   planRun: (id: string, body: RunRequest) => request<RunPlan>('POST', `/models/${seg(id)}/plan`, { body }),
+  deriveModel: (id: string, body: DeriveRequest) => request<DerivedModel>('POST', `/models/${seg(id)}/derive`, { body }),
   runs: (model?: string) => request<Run[]>('GET', '/runs', { query: { model } }),
 
   builderOptions: () => request<BuilderOptions>('GET', '/builder/options'),

@@ -456,6 +456,8 @@ export interface Effectiveness {
 }
 
 export interface Model extends ClueModel {
+  /** The model this one is a variant of: `M05@1.0.0 (digest prefix)`; null for a model written from scratch. */
+  derived_from: string | null
   parameters: ModelParameter[]
   roles: ModelRole[]
   effectiveness: Effectiveness
@@ -544,6 +546,23 @@ export interface BuilderPreview {
 
 export interface SavedModel {
   id: string
+}
+
+/** POST /api/models/{id}/derive: a variant (派生变体) of the model with new parameter defaults. */
+export interface DeriveRequest {
+  id: string
+  name_zh: string
+  name_en: string
+  /** New defaults by parameter name; null (left empty) or a value equal to the base's default changes nothing. */
+  params: Record<string, string | number | null>
+}
+
+export interface DerivedModel {
+  model: Model
+  /** What changed, one line each, Chinese first. */
+  changes: string[]
+  /** The base's fixture tests left out because the new defaults make them fail. */
+  dropped_tests: string[]
 }
 
 // ---- Separated administrators (三员分立) ----

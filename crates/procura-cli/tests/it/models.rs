@@ -364,3 +364,175 @@ fn model_library_commands() {
     let tests = env.procura(&["models", "test"]).ok().stdout;
     assert!(tests.contains("0 失败 failed"), "{tests}");
 }
+
+/// The one clue of `model`, as `clues list --json` gives it.
+fn only_clue(env: &Env, model: &str) -> Value {
+    let clues = env
+        .procura(&["clues", "list", "--model", model, "--limit", "0", "--json"])
+        .ok()
+        .json();
+    assert_eq!(clues.as_array().unwrap().len(), 1, "{clues}");
+    clues[0].clone()
+}
+
+#[test]
+fn a_variant_of_a_built_in_counts_the_release_month_differently() {
+    let env = Env::new();
+    let pid = crate::id("11010119800101123");
+    // Released mid-June; the allowance is paid on the first of every month.
+    let custody = env.write(
+        "custody.csv",
+        format!("姓名,身份证号,入所日期,出所日期\n王五,{pid},2024-03-05,2024-06-15\n"),
+    );
+    let mut payments = String::from("身份证号,姓名,发放年月,发放金额\n");
+    for month in 1..=8 {
+        payments.push_str(&format!("{pid},王五,2024-{month:02},600\n"));
+    }
+    let dibao = env.write("dibao.csv", payments);
+    env.ingest(&custody, "custody", &[]);
+    env.ingest(&dibao, "dibao", &[]);
+
+    let derived = env
+        .procura(&[
+            "models",
+            "derive",
+            "M05",
+            "--id",
+            "M05B",
+            "--name",
+            "服刑、在押人员违规领取低保（出所当月不计）",
+            "--name-en",
+            "Dibao in custody, release month not counted",
+            "--param",
+            "count_release_month=false",
+        ])
+        .ok()
+        .stdout;
+    let written = env.root().join("models").join("M05B.toml");
+    assert!(
+        derived.contains(&format!("已写入 wrote: {}", written.display())),
+        "{derived}"
+    );
+    assert!(
+        derived.contains("参数 count_release_month 默认值 default：true → false"),
+        "{derived}"
+    );
+    // M05's test of the default (the release month counted) no longer holds: it is left out,
+    // and said so; the others are kept.
+    assert!(
+        derived.contains("删除测试「出所当月默认计入」"),
+        "{derived}"
+    );
+    let manifest = std::fs::read_to_string(&written).unwrap();
+    assert!(
+        manifest.contains("derived_from = \"M05@1.0.0 ("),
+        "{manifest}"
+    );
+    assert!(!manifest.contains("出所当月默认计入"), "{manifest}");
+    let tests = env.procura(&["models", "test", "M05B"]).ok().stdout;
+    assert!(tests.contains("2 通过 passed, 0 失败 failed"), "{tests}");
+    let shown = env.procura(&["models", "show", "M05B"]).ok().stdout;
+    assert!(shown.contains("派生自 derived from: M05@1.0.0"), "{shown}");
+    assert!(shown.contains("count_release_month = false"), "{shown}");
+
+    // Custody from 5 March to 15 June: M05 counts April, May and June; the variant, which
+    // leaves out the month of release, April and May.
+    env.procura(&["run", "M05", "--json"]).ok();
+    env.procura(&["run", "M05B", "--json"]).ok();
+    let base = only_clue(&env, "M05");
+    let variant = only_clue(&env, "M05B");
+    assert_eq!(base["amount"], "1800.00", "{base}");
+    assert_eq!(variant["amount"], "1200.00", "{variant}");
+    assert_eq!(base["fields"]["months"].to_string().trim_matches('"'), "3");
+    assert_eq!(
+        variant["fields"]["months"].to_string().trim_matches('"'),
+        "2"
+    );
+
+    // Refusals say what is wrong.
+    for (args, code, expect) in [
+        (
+            vec!["--id", "M05B", "--name", "又一个"],
+            1,
+            "模型编号 M05B 已被本院模型 M05B",
+        ),
+        (
+            vec!["--id", "M03", "--name", "又一个"],
+            1,
+            "model id M03 is taken by a built-in model",
+        ),
+        (
+            vec!["--id", "M05C", "--name", "又一个", "--param", "grace=3"],
+            3,
+            "has no parameter `grace`",
+        ),
+        (
+            vec![
+                "--id",
+                "M05C",
+                "--name",
+                "又一个",
+                "--param",
+                "count_release_month=maybe",
+            ],
+            3,
+            "`maybe` is not true or false",
+        ),
+        (
+            vec!["--id", "5bad", "--name", "又一个"],
+            3,
+            "invalid model id `5bad`",
+        ),
+    ] {
+        let mut all = vec!["models", "derive", "M05"];
+        all.extend(args);
+        let run = env.procura(&all).fails(code);
+        assert!(run.stderr.contains(expect), "{expect}: {}", run.stderr);
+    }
+    // Out of range, as a run would say: M14's pending_days has a minimum.
+    let run = env
+        .procura(&[
+            "models",
+            "derive",
+            "M14",
+            "--id",
+            "M14B",
+            "--name",
+            "挂案（一年）",
+            "--param",
+            "pending_days=0",
+        ])
+        .fails(3);
+    assert!(
+        run.stderr.contains("is below the minimum"),
+        "{}",
+        run.stderr
+    );
+    assert!(!env.root().join("models").join("M14B.toml").exists());
+    assert!(!env.root().join("models").join("M05C.toml").exists());
+}
+
+#[test]
+fn a_variant_of_a_sql_model_runs_without_its_sql_file() {
+    let env = Env::new();
+    let derived = env
+        .procura(&[
+            "models",
+            "derive",
+            "M14",
+            "--id",
+            "M14Y",
+            "--name",
+            "涉企刑事挂案（一年）",
+            "--param",
+            "pending_days=365",
+        ])
+        .ok()
+        .stdout;
+    assert!(derived.contains("已写入清单"), "{derived}");
+    assert!(derived.contains("730 → 365"), "{derived}");
+    let manifest = std::fs::read_to_string(env.root().join("models").join("M14Y.toml")).unwrap();
+    assert!(!manifest.contains("sql_file"), "{manifest}");
+    let tests = env.procura(&["models", "test", "M14Y"]).ok().stdout;
+    assert!(tests.contains(" 0 失败 failed"), "{tests}");
+}
