@@ -7,6 +7,7 @@
 mod auth;
 mod builder;
 mod data;
+mod matrix;
 mod security;
 mod workflow;
 
