@@ -493,6 +493,12 @@ impl App {
         .await
     }
 
+    /// The audited actions, for the 安全审计员's search form (a refusal is recorded).
+    pub async fn audit_actions(&self, actor: &Actor) -> Result<Vec<Action>> {
+        self.require(actor, Capability::ReadAudit, "audit").await?;
+        Ok(Action::ALL.to_vec())
+    }
+
     /// The audit trail, newest first, for the 安全审计员. The search itself is recorded.
     pub async fn audit_search(
         &self,

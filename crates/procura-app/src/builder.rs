@@ -660,6 +660,10 @@ impl App {
             }
         }
         let model = procura_models::manifest::parse(&manifest, &|_| None)?;
+        // A preview runs the draft over the data like a run does: a department head only for
+        // the areas of their own department.
+        self.require_model_area(actor, &model, &format!("model:{}", draft.id))
+            .await?;
         let (inputs, used) = self.bind_inputs(&model, &[]).await?;
         let prepared = run::prepare(&model, &inputs, &BTreeMap::new(), self.now().date_naive())?;
         let execution = run::execute_prepared(&model, &prepared).await?;

@@ -163,6 +163,46 @@ pub enum Capability {
     ReadAudit,
 }
 
+impl Capability {
+    /// Every capability.
+    pub const ALL: [Capability; 11] = [
+        Capability::ReadClues,
+        Capability::ManageClues,
+        Capability::WorkClues,
+        Capability::ReadCatalog,
+        Capability::Ingest,
+        Capability::ReadModels,
+        Capability::RunModels,
+        Capability::ManageModels,
+        Capability::ManageUsers,
+        Capability::ManageAccess,
+        Capability::ReadAudit,
+    ];
+
+    /// The stable code (the scope a route of the API declares in its OpenAPI security
+    /// requirement).
+    pub fn code(self) -> &'static str {
+        match self {
+            Capability::ReadClues => "read_clues",
+            Capability::ManageClues => "manage_clues",
+            Capability::WorkClues => "work_clues",
+            Capability::ReadCatalog => "read_catalog",
+            Capability::Ingest => "ingest",
+            Capability::ReadModels => "read_models",
+            Capability::RunModels => "run_models",
+            Capability::ManageModels => "manage_models",
+            Capability::ManageUsers => "manage_users",
+            Capability::ManageAccess => "manage_access",
+            Capability::ReadAudit => "read_audit",
+        }
+    }
+
+    /// The capability with this code.
+    pub fn from_code(code: &str) -> Option<Capability> {
+        Capability::ALL.into_iter().find(|c| c.code() == code)
+    }
+}
+
 /// Whether a role grants a capability.
 pub fn allows(role: Role, capability: Capability) -> bool {
     use Capability as C;
@@ -222,6 +262,14 @@ mod tests {
                 assert!(!allows(admin, capability), "{admin} {capability:?}");
             }
         }
+    }
+
+    #[test]
+    fn capability_codes_round_trip() {
+        for capability in Capability::ALL {
+            assert_eq!(Capability::from_code(capability.code()), Some(capability));
+        }
+        assert_eq!(Capability::from_code("root"), None);
     }
 
     #[test]

@@ -97,7 +97,8 @@ fn bounded(text: Option<String>, what: &str) -> ApiResult<Option<String>> {
 
 /// The audit trail, newest first (安全审计员 only; the search is itself recorded).
 #[utoipa::path(get, path = "/api/audit", tag = "admin", params(AuditQuery),
-    responses((status = 200, body = [AuditView]), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = [AuditView]), (status = 403, body = ErrorBody)),
+    security(("session" = ["read_audit"])))]
 pub async fn audit(
     State(state): State<AppState>,
     caller: Caller,
@@ -132,19 +133,26 @@ pub struct AuditActionView {
     pub zh: String,
 }
 
-/// The audit actions.
+/// The audit actions (安全审计员 only).
 #[utoipa::path(get, path = "/api/audit/actions", tag = "admin",
-    responses((status = 200, body = [AuditActionView])))]
-pub async fn audit_actions(_caller: Caller) -> Json<Vec<AuditActionView>> {
-    Json(
-        procura_app::audit::Action::ALL
+    responses((status = 200, body = [AuditActionView]), (status = 403, body = ErrorBody)),
+    security(("session" = ["read_audit"])))]
+pub async fn audit_actions(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<AuditActionView>>> {
+    Ok(Json(
+        state
+            .app
+            .audit_actions(&caller.actor)
+            .await?
             .into_iter()
             .map(|a| AuditActionView {
                 code: a.code().to_owned(),
                 zh: a.zh().to_owned(),
             })
             .collect(),
-    )
+    ))
 }
 
 /// The result of verifying the trail.
@@ -168,7 +176,8 @@ pub struct AuditVerifyView {
 
 /// Verifies the whole trail against the signed checkpoints (安全审计员 only).
 #[utoipa::path(post, path = "/api/audit/verify", tag = "admin",
-    responses((status = 200, body = AuditVerifyView), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = AuditVerifyView), (status = 403, body = ErrorBody)),
+    security(("session" = ["read_audit"])))]
 pub async fn audit_verify(
     State(state): State<AppState>,
     caller: Caller,
@@ -208,7 +217,8 @@ pub struct GrantView {
 
 /// Every grant (安全保密管理员).
 #[utoipa::path(get, path = "/api/grants", tag = "admin",
-    responses((status = 200, body = [GrantView]), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = [GrantView]), (status = 403, body = ErrorBody)),
+    security(("session" = ["manage_access"])))]
 pub async fn grants(
     State(state): State<AppState>,
     caller: Caller,
@@ -253,7 +263,8 @@ pub struct CreatedId {
 
 /// Grants access to another department's clues (安全保密管理员).
 #[utoipa::path(post, path = "/api/grants", tag = "admin", request_body = GrantRequest,
-    responses((status = 200, body = CreatedId), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = CreatedId), (status = 403, body = ErrorBody)),
+    security(("session" = ["manage_access"])))]
 pub async fn grant(
     State(state): State<AppState>,
     caller: Caller,
@@ -275,7 +286,8 @@ pub async fn grant(
 /// Revokes a grant; it stops working at the holder's next request (安全保密管理员).
 #[utoipa::path(post, path = "/api/grants/{id}/revoke", tag = "admin",
     params(("id" = i64, Path, description = "grant id")),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("session" = ["manage_access"])))]
 pub async fn revoke_grant(
     State(state): State<AppState>,
     caller: Caller,
@@ -310,7 +322,8 @@ pub struct CreatedUserView {
 
 /// Creates an account with a one-time password (系统管理员).
 #[utoipa::path(post, path = "/api/users", tag = "admin", request_body = NewUserBody,
-    responses((status = 200, body = CreatedUserView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = CreatedUserView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("session" = ["manage_users"])))]
 pub async fn add_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -371,7 +384,8 @@ pub struct AccountChanged {
 /// Disables, enables or resets an account (系统管理员).
 #[utoipa::path(post, path = "/api/users/{username}", tag = "admin", request_body = AccountChange,
     params(("username" = String, Path, description = "login name")),
-    responses((status = 200, body = AccountChanged), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = AccountChanged), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("session" = ["manage_users"])))]
 pub async fn change_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -439,7 +453,8 @@ pub struct AlertView {
 
 /// Early-warning alerts, newest first (安全保密管理员, 安全审计员).
 #[utoipa::path(get, path = "/api/alerts", tag = "admin", params(AlertQuery),
-    responses((status = 200, body = [AlertView]), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = [AlertView]), (status = 403, body = ErrorBody)),
+    security(("session" = ["manage_access"]), ("session" = ["read_audit"])))]
 pub async fn alerts(
     State(state): State<AppState>,
     caller: Caller,
@@ -486,7 +501,8 @@ pub struct AckRequest {
 /// Acknowledges an alert (安全保密管理员).
 #[utoipa::path(post, path = "/api/alerts/{id}/ack", tag = "admin", request_body = AckRequest,
     params(("id" = i64, Path, description = "alert id")),
-    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("session" = ["manage_access"])))]
 pub async fn acknowledge_alert(
     State(state): State<AppState>,
     caller: Caller,
@@ -525,7 +541,8 @@ pub struct AlertRuleView {
 
 /// The alert rules (安全保密管理员, 安全审计员).
 #[utoipa::path(get, path = "/api/alert-rules", tag = "admin",
-    responses((status = 200, body = [AlertRuleView]), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = [AlertRuleView]), (status = 403, body = ErrorBody)),
+    security(("session" = ["manage_access"]), ("session" = ["read_audit"])))]
 pub async fn alert_rules(
     State(state): State<AppState>,
     caller: Caller,
@@ -550,7 +567,8 @@ pub async fn alert_rules(
 
 /// Saves alert rules (安全保密管理员).
 #[utoipa::path(post, path = "/api/alert-rules", tag = "admin", request_body = [AlertRuleView],
-    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("session" = ["manage_access"])))]
 pub async fn set_alert_rules(
     State(state): State<AppState>,
     caller: Caller,

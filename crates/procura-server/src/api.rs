@@ -98,7 +98,8 @@ fn me(state: &AppState, user: &procura_app::auth::UserInfo) -> Me {
 
 /// Sign in; sets the session cookie.
 #[utoipa::path(post, path = "/api/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = SessionView), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = SessionView), (status = 401, body = ErrorBody)),
+    security(()))]
 pub async fn login(
     State(state): State<AppState>,
     crate::session::ClientAddr(client): crate::session::ClientAddr,
@@ -121,7 +122,8 @@ pub async fn login(
 }
 
 /// Sign out.
-#[utoipa::path(post, path = "/api/logout", tag = "auth", responses((status = 204)))]
+#[utoipa::path(post, path = "/api/logout", tag = "auth", responses((status = 204)),
+    security(("session" = [])))]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     state.app.logout(&caller.actor, &caller.token).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
@@ -134,7 +136,8 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<
 
 /// The current session.
 #[utoipa::path(get, path = "/api/me", tag = "auth",
-    responses((status = 200, body = SessionView), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = SessionView), (status = 401, body = ErrorBody)),
+    security(("session" = [])))]
 pub async fn current(
     State(state): State<AppState>,
     caller: Caller,
@@ -148,7 +151,8 @@ pub async fn current(
 
 /// Change one's own password. Other sessions end.
 #[utoipa::path(post, path = "/api/me/password", tag = "auth", request_body = PasswordChange,
-    responses((status = 204), (status = 400, body = ErrorBody)))]
+    responses((status = 204), (status = 400, body = ErrorBody)),
+    security(("session" = [])))]
 pub async fn change_password(
     State(state): State<AppState>,
     caller: Caller,
@@ -380,7 +384,9 @@ fn summary(clue: &ClueInfo, names: &Names, now: chrono::DateTime<chrono::Utc>) -
 
 /// Clues in the caller's scope, filtered, sorted and paginated on the server.
 #[utoipa::path(get, path = "/api/clues", tag = "clues", params(ClueListQuery),
-    responses((status = 200, body = CluePageView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = CluePageView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("session" = ["read_clues"])),
+    extensions(("x-procura-scope" = json!("clue"))))]
 pub async fn list_clues(
     State(state): State<AppState>,
     caller: Caller,
@@ -481,7 +487,8 @@ fn status_en(status: ClueStatus) -> &'static str {
 
 /// Filter and form choices.
 #[utoipa::path(get, path = "/api/clue-options", tag = "clues",
-    responses((status = 200, body = ClueOptions)))]
+    responses((status = 200, body = ClueOptions)),
+    security(("session" = ["read_clues"])))]
 pub async fn clue_options(
     State(state): State<AppState>,
     caller: Caller,
@@ -820,7 +827,9 @@ async fn detail_view_with(
 /// Attach a document (multipart field `file`, at most 20 MiB) to a clue under verification.
 #[utoipa::path(post, path = "/api/clues/{id}/attachments", tag = "workflow", params(("id" = i64, Path)),
     request_body(content_type = "multipart/form-data", description = "field `file`"),
-    responses((status = 200, body = ClueDetailView), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)))]
+    responses((status = 200, body = ClueDetailView), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)),
+    security(("session" = ["work_clues"])),
+    extensions(("x-procura-scope" = json!("clue"))))]
 pub async fn attach(
     State(state): State<AppState>,
     caller: Caller,
@@ -857,7 +866,9 @@ pub async fn attach(
 /// Download an attachment.
 #[utoipa::path(get, path = "/api/clues/{id}/attachments/{attachment}", tag = "workflow",
     params(("id" = i64, Path), ("attachment" = i64, Path)),
-    responses((status = 200, description = "the file"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "the file"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("session" = ["read_clues"])),
+    extensions(("x-procura-scope" = json!("clue"))))]
 pub async fn attachment(
     State(state): State<AppState>,
     caller: Caller,
@@ -984,7 +995,9 @@ pub struct UnmaskQuery {
 /// One clue with its evidence, legal basis, history and comments; ID and phone numbers masked
 /// unless `unmask=true` with a stated purpose.
 #[utoipa::path(get, path = "/api/clues/{id}", tag = "clues", params(("id" = i64, Path, description = "clue id"), UnmaskQuery),
-    responses((status = 200, body = ClueDetailView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = ClueDetailView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("session" = ["read_clues"])),
+    extensions(("x-procura-scope" = json!("clue"))))]
 pub async fn show_clue(
     State(state): State<AppState>,
     caller: Caller,
@@ -1044,7 +1057,9 @@ pub struct ConcludeRequest {
 
 /// Assign a new clue (department head).
 #[utoipa::path(post, path = "/api/clues/{id}/assign", tag = "workflow", params(("id" = i64, Path)), request_body = AssignRequest,
-    responses((status = 200, body = ClueDetailView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = ClueDetailView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("session" = ["manage_clues"])),
+    extensions(("x-procura-scope" = json!("clue"))))]
 pub async fn assign(
     State(state): State<AppState>,
     caller: Caller,
@@ -1060,7 +1075,9 @@ pub async fn assign(
 
 /// Accept an assigned clue (the assignee).
 #[utoipa::path(post, path = "/api/clues/{id}/accept", tag = "workflow", params(("id" = i64, Path)), request_body = NoteRequest,
-    responses((status = 200, body = ClueDetailView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = ClueDetailView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("session" = ["work_clues"])),
+    extensions(("x-procura-scope" = json!("clue"))))]
 pub async fn accept(
     State(state): State<AppState>,
     caller: Caller,
@@ -1074,7 +1091,9 @@ pub async fn accept(
 
 /// Add a verification note.
 #[utoipa::path(post, path = "/api/clues/{id}/comments", tag = "workflow", params(("id" = i64, Path)), request_body = CommentRequest,
-    responses((status = 200, body = ClueDetailView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = ClueDetailView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("session" = ["work_clues"])),
+    extensions(("x-procura-scope" = json!("clue"))))]
 pub async fn comment(
     State(state): State<AppState>,
     caller: Caller,
@@ -1090,7 +1109,9 @@ pub async fn comment(
 
 /// Conclude the verification (the assignee).
 #[utoipa::path(post, path = "/api/clues/{id}/conclude", tag = "workflow", params(("id" = i64, Path)), request_body = ConcludeRequest,
-    responses((status = 200, body = ClueDetailView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = ClueDetailView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("session" = ["work_clues"])),
+    extensions(("x-procura-scope" = json!("clue"))))]
 pub async fn conclude(
     State(state): State<AppState>,
     caller: Caller,
@@ -1125,7 +1146,9 @@ pub async fn conclude(
 
 /// Reopen a concluded clue (department head).
 #[utoipa::path(post, path = "/api/clues/{id}/reopen", tag = "workflow", params(("id" = i64, Path)), request_body = ReasonRequest,
-    responses((status = 200, body = ClueDetailView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = ClueDetailView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("session" = ["manage_clues"])),
+    extensions(("x-procura-scope" = json!("clue"))))]
 pub async fn reopen(
     State(state): State<AppState>,
     caller: Caller,
@@ -1141,7 +1164,9 @@ pub async fn reopen(
 
 /// Reject a clue at triage (department head).
 #[utoipa::path(post, path = "/api/clues/{id}/invalidate", tag = "workflow", params(("id" = i64, Path)), request_body = ReasonRequest,
-    responses((status = 200, body = ClueDetailView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = ClueDetailView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("session" = ["manage_clues"])),
+    extensions(("x-procura-scope" = json!("clue"))))]
 pub async fn invalidate(
     State(state): State<AppState>,
     caller: Caller,
@@ -1183,7 +1208,8 @@ pub struct HomeView {
 }
 
 /// The home page figures.
-#[utoipa::path(get, path = "/api/home", tag = "clues", responses((status = 200, body = HomeView)))]
+#[utoipa::path(get, path = "/api/home", tag = "clues", responses((status = 200, body = HomeView)),
+    security(("session" = ["read_clues"])))]
 pub async fn home(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<HomeView>> {
     let home = state.app.home(&caller.actor).await?;
     let names = Names::load(&state, &caller.actor).await?;

@@ -182,7 +182,8 @@ fn draft(view: &DraftView) -> ModelDraft {
 
 /// Choices for the builder form.
 #[utoipa::path(get, path = "/api/builder/options", tag = "builder",
-    responses((status = 200, body = BuilderOptions), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = BuilderOptions), (status = 403, body = ErrorBody)),
+    security(("session" = ["run_models"])))]
 pub async fn options(
     State(state): State<AppState>,
     caller: Caller,
@@ -243,7 +244,9 @@ pub struct PreviewView {
 
 /// Run the draft on the real data without recording anything.
 #[utoipa::path(post, path = "/api/builder/preview", tag = "builder", request_body = DraftView,
-    responses((status = 200, body = PreviewView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = PreviewView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("session" = ["run_models"])),
+    extensions(("x-procura-scope" = json!("area"))))]
 pub async fn preview(
     State(state): State<AppState>,
     caller: Caller,
@@ -281,7 +284,8 @@ pub struct SavedModel {
 
 /// Save the draft as a model in the library (model administrators).
 #[utoipa::path(post, path = "/api/builder/models", tag = "builder", request_body = DraftView,
-    responses((status = 201, body = SavedModel), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 201, body = SavedModel), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("session" = ["manage_models"])))]
 pub async fn save(
     State(state): State<AppState>,
     caller: Caller,

@@ -103,7 +103,8 @@ fn version_view(v: &VersionInfo) -> VersionView {
 }
 
 /// The datasets in the catalog.
-#[utoipa::path(get, path = "/api/datasets", tag = "data", responses((status = 200, body = [DatasetView])))]
+#[utoipa::path(get, path = "/api/datasets", tag = "data", responses((status = 200, body = [DatasetView])),
+    security(("session" = ["read_catalog"])))]
 pub async fn datasets(
     State(state): State<AppState>,
     caller: Caller,
@@ -126,7 +127,8 @@ pub async fn datasets(
 
 /// One dataset: versions, columns, quality report.
 #[utoipa::path(get, path = "/api/datasets/{name}", tag = "data", params(("name" = String, Path)),
-    responses((status = 200, body = DatasetDetail), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = DatasetDetail), (status = 404, body = ErrorBody)),
+    security(("session" = ["read_catalog"])))]
 pub async fn dataset(
     State(state): State<AppState>,
     caller: Caller,
@@ -296,7 +298,8 @@ async fn store_upload(
 /// Upload a file (multipart field `file`) and get its suggested column mapping.
 #[utoipa::path(post, path = "/api/uploads", tag = "data",
     request_body(content_type = "multipart/form-data", description = "field `file`"),
-    responses((status = 200, body = UploadView), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
+    responses((status = 200, body = UploadView), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)),
+    security(("session" = ["ingest"])))]
 pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,
@@ -441,7 +444,9 @@ impl procura_app::Progress for IngestProgress {
 
 /// Start ingesting an upload; returns the job to poll.
 #[utoipa::path(post, path = "/api/ingests", tag = "data", request_body = IngestStart,
-    responses((status = 200, body = JobStarted), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = JobStarted), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("session" = ["ingest"])),
+    extensions(("x-procura-scope" = json!("owner"))))]
 pub async fn ingest(
     State(state): State<AppState>,
     caller: Caller,
@@ -452,8 +457,11 @@ pub async fn ingest(
         return Err(ApiError::bad_request("invalid upload id"));
     }
     let dir = upload_dir(&state, &request.upload_id);
+    // Another account's upload answers exactly like one that does not exist.
+    let owner = std::fs::read_to_string(dir.join(OWNER_FILE)).unwrap_or_default();
     let path = std::fs::read_dir(&dir)
         .ok()
+        .filter(|_| owner == caller.actor.name())
         .and_then(|entries| {
             entries
                 .flatten()
@@ -504,7 +512,9 @@ pub async fn ingest(
 
 /// A background job's state (only its owner sees it).
 #[utoipa::path(get, path = "/api/jobs/{id}", tag = "data", params(("id" = u64, Path)),
-    responses((status = 200, body = JobView), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = JobView), (status = 404, body = ErrorBody)),
+    security(("session" = [])),
+    extensions(("x-procura-scope" = json!("owner"))))]
 pub async fn job(
     State(state): State<AppState>,
     caller: Caller,
@@ -677,7 +687,8 @@ fn model_view(
 }
 
 /// The model library with effectiveness figures.
-#[utoipa::path(get, path = "/api/models", tag = "models", responses((status = 200, body = [ModelView])))]
+#[utoipa::path(get, path = "/api/models", tag = "models", responses((status = 200, body = [ModelView])),
+    security(("session" = ["read_models"])))]
 pub async fn models(
     State(state): State<AppState>,
     caller: Caller,
@@ -729,7 +740,8 @@ pub struct DerivedView {
 /// right, like saving a builder draft. Refused ids answer 409, bad values 400.
 #[utoipa::path(post, path = "/api/models/{id}/derive", tag = "models", params(("id" = String, Path)), request_body = DeriveStart,
     responses((status = 201, body = DerivedView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("session" = ["manage_models"])))]
 pub async fn derive_model(
     State(state): State<AppState>,
     caller: Caller,
@@ -816,7 +828,9 @@ impl RunProgress for RunStages {
 
 /// Run a model in the background; returns the job to poll.
 #[utoipa::path(post, path = "/api/models/{id}/runs", tag = "models", params(("id" = String, Path)), request_body = RunStart,
-    responses((status = 200, body = JobStarted), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = JobStarted), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("session" = ["run_models"])),
+    extensions(("x-procura-scope" = json!("area"))))]
 pub async fn run_model(
     State(state): State<AppState>,
     caller: Caller,
@@ -844,7 +858,9 @@ pub async fn run_model(
 /// What a run would say before it runs, with the same form: fields bound by type, optional
 /// fields left empty, roles joined through entity linkage. Binding errors answer 400.
 #[utoipa::path(post, path = "/api/models/{id}/plan", tag = "models", params(("id" = String, Path)), request_body = RunStart,
-    responses((status = 200, body = RunPlan), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = RunPlan), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("session" = ["run_models"])),
+    extensions(("x-procura-scope" = json!("area"))))]
 pub async fn plan_run(
     State(state): State<AppState>,
     caller: Caller,
@@ -964,7 +980,8 @@ pub struct RunQuery {
 }
 
 /// The newest runs.
-#[utoipa::path(get, path = "/api/runs", tag = "models", params(RunQuery), responses((status = 200, body = [RunView])))]
+#[utoipa::path(get, path = "/api/runs", tag = "models", params(RunQuery), responses((status = 200, body = [RunView])),
+    security(("session" = ["read_models"])))]
 pub async fn runs(
     State(state): State<AppState>,
     caller: Caller,
@@ -1004,7 +1021,8 @@ pub struct UserView {
 }
 
 /// Accounts (system and security administrators).
-#[utoipa::path(get, path = "/api/users", tag = "admin", responses((status = 200, body = [UserView]), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/users", tag = "admin", responses((status = 200, body = [UserView]), (status = 403, body = ErrorBody)),
+    security(("session" = ["manage_users"]), ("session" = ["manage_access"])))]
 pub async fn users(
     State(state): State<AppState>,
     caller: Caller,
@@ -1039,7 +1057,8 @@ pub struct DepartmentView {
 }
 
 /// Departments.
-#[utoipa::path(get, path = "/api/departments", tag = "admin", responses((status = 200, body = [DepartmentView])))]
+#[utoipa::path(get, path = "/api/departments", tag = "admin", responses((status = 200, body = [DepartmentView])),
+    security(("session" = [])))]
 pub async fn departments(
     State(state): State<AppState>,
     caller: Caller,

@@ -110,9 +110,34 @@ pub struct ServeConfig {
         admin::alert_rules,
         admin::set_alert_rules,
     ),
-    components(schemas(ErrorBody))
+    components(schemas(ErrorBody)),
+    modifiers(&SessionScheme)
 )]
 struct ApiDoc;
+
+/// Who may call what (T-AC-01): every operation declares, in its OpenAPI `security`, the
+/// session scheme with the capabilities it needs (`procura_core::access::Capability::code`;
+/// any one requirement suffices, every capability of a requirement is needed; none: any
+/// signed-in user; `security(())`: no session), and in `x-procura-scope` which objects of
+/// the path it limits to the caller's (`clue`: data scope, `owner`: the caller's own, `area`:
+/// the department's areas). `procura_core::access::allows` says which roles hold a capability;
+/// the route × role matrix test (`tests/it/matrix.rs`) is generated from the two and fails for
+/// a route without a declaration.
+struct SessionScheme;
+
+impl utoipa::Modify for SessionScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                session::COOKIE,
+                "The session cookie from POST /api/login; POSTs also need X-CSRF-Token. Scopes are capabilities.",
+            ))),
+        );
+    }
+}
 
 /// The OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {

@@ -8,6 +8,7 @@ mod auth;
 mod builder;
 mod data;
 mod derive;
+mod matrix;
 mod security;
 mod workflow;
 
