@@ -303,13 +303,7 @@ pub(crate) fn check_id(id: &str) -> Result<()> {
 /// identifier, else its pinyin (`交警处罚名单2024` → `jiao_jing_chu_fa_ming_dan_2024`), since a
 /// role is a TOML key and an SQL name. The dataset itself keeps its Chinese name.
 fn role_name(dataset: &str) -> String {
-    if !dataset.is_empty()
-        && dataset
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-    {
-        return dataset.to_owned();
-    }
+    // An ASCII dataset name (a-z, 0-9, _ by `DatasetName`) comes back as it is.
     let ascii = procura_core::names::ascii_identifier(dataset);
     if ascii.is_empty() {
         "input".to_owned()

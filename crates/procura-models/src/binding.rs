@@ -163,6 +163,17 @@ pub fn bind_role(
     let mut chosen: Vec<Option<(&Column, BoundBy)>> = Vec::with_capacity(input.fields.len());
     for field in &input.fields {
         let fitting = fitting_columns(field.kind, columns);
+        let mismatch = |column: &Column, hint: String| {
+            Error::Binding(format!(
+                "model {}, role `{}`, field `{}` needs {}, but column `{}` of dataset `{dataset}` is {}{hint}",
+                model.meta.id,
+                input.role,
+                field.name,
+                field.kind.code(),
+                column.name,
+                column.field_type.code(),
+            ))
+        };
         let column = if let Some(wanted) = overrides.get(&field.name) {
             let column = columns.iter().find(|c| &c.name == wanted).ok_or_else(|| {
                 Error::Binding(format!(
@@ -174,32 +185,20 @@ pub fn bind_role(
                 ))
             })?;
             if !compatible(field.kind, column.field_type) {
-                return Err(Error::Binding(format!(
-                    "model {}, role `{}`, field `{}` needs {}, but column `{}` of dataset `{dataset}` is {}; {}",
-                    model.meta.id,
-                    input.role,
-                    field.name,
-                    field.kind.code(),
-                    column.name,
-                    column.field_type.code(),
-                    describe(&fitting)
-                )));
+                return Err(mismatch(column, format!("; {}", describe(&fitting))));
             }
             Some((column, BoundBy::Override))
         } else if let Some(column) = columns.iter().find(|c| c.name == field.name) {
             if !compatible(field.kind, column.field_type) {
-                return Err(Error::Binding(format!(
-                    "model {}, role `{}`, field `{}` needs {}, but column `{}` of dataset `{dataset}` is {} (re-ingest with a mapping that types it, or bind another column with --bind {}.{}=COLUMN; {})",
-                    model.meta.id,
-                    input.role,
-                    field.name,
-                    field.kind.code(),
-                    column.name,
-                    column.field_type.code(),
-                    input.role,
-                    field.name,
-                    describe(&fitting)
-                )));
+                return Err(mismatch(
+                    column,
+                    format!(
+                        " (re-ingest with a mapping that types it, or bind another column with --bind {}.{}=COLUMN; {})",
+                        input.role,
+                        field.name,
+                        describe(&fitting)
+                    ),
+                ));
             }
             Some((column, BoundBy::Name))
         } else {
